@@ -1,0 +1,32 @@
+# v1lab: every target sets itself up from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROTOCOL ?= protocols/quick.yaml
+MODEL    ?= resnet50-caffe
+
+.PHONY: install test experiment fetch bench clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+fetch: $(STAMP)
+	$(BIN)/v1lab fetch $(MODEL)
+
+test: fetch
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+experiment: fetch
+	$(BIN)/v1lab run $(PROTOCOL) --model $(MODEL)
+
+bench: fetch
+	$(BIN)/python -m benchmarks
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,5 @@
+import sys
+
+from v1lab.cli import main
+
+sys.exit(main())

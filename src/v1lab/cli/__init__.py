@@ -1,0 +1,44 @@
+"""The ``v1lab`` command line: one module per sub-command, each with ``add_parser(subparsers)``.
+
+Every :class:`v1lab.errors.V1labError` becomes one line on stderr and exit code 2; no traceback.
+"""
+
+import argparse
+import importlib
+import sys
+
+from v1lab import __version__
+from v1lab.errors import V1labError
+
+__all__ = ["main", "build_parser"]
+
+# Sub-command modules, in the order `v1lab --help` lists them.
+COMMANDS = (
+    "v1lab.cli.models_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="v1lab",
+        description="A virtual neurophysiology lab for convolutional networks.",
+    )
+    parser.add_argument("--version", action="version", version=f"v1lab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except V1labError as err:
+        print(f"v1lab: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("v1lab: interrupted", file=sys.stderr)
+        return 130
+    return int(code or 0)

@@ -1,0 +1,52 @@
+"""Domain errors: every user-facing failure is one of these, with a one-line message.
+
+The command line turns a :class:`V1labError` into a single line on stderr and exit code 2
+(``v1lab.cli.main``). Messages name the file or object, the field, the value received and what was
+expected, so a user can fix the input without reading a traceback.
+"""
+
+__all__ = [
+    "V1labError",
+    "ModelError",
+    "WeightsUnavailableError",
+    "LayerError",
+    "StimulusError",
+    "GamutError",
+    "ProtocolError",
+    "RunFolderError",
+]
+
+
+class V1labError(ValueError):
+    """Base class of the errors the command line reports in one line (exit code 2)."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+class ModelError(V1labError):
+    """A model spec that cannot be parsed or built."""
+
+
+class WeightsUnavailableError(ModelError):
+    """Weights that are not on disk and cannot be fetched (e.g. no network)."""
+
+
+class LayerError(V1labError):
+    """A layer name that the model does not have."""
+
+
+class StimulusError(V1labError):
+    """A stimulus parameter outside what can be rendered."""
+
+
+class GamutError(StimulusError):
+    """A colour request outside the sRGB gamut (never clipped silently)."""
+
+
+class ProtocolError(V1labError):
+    """A protocol or stimulus-set file that does not match its schema."""
+
+
+class RunFolderError(V1labError):
+    """A run folder that cannot be created, resumed or read."""

@@ -1,0 +1,26 @@
+"""Shared fixtures: paths to the read-only data beside the checkout, skipped with a reason where absent."""
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def _need(path: Path, what: str) -> Path:
+    if not path.exists():
+        pytest.skip(f"{what} not found at {path} (it lives in ../shared beside the checkout; CI has it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def imagenet_sample_dir() -> Path:
+    """The 1000-photo ImageNet sample (one per class) in ../shared/data/imagenet-sample."""
+    return _need(SHARED / "data" / "imagenet-sample", "ImageNet sample folder")
+
+
+@pytest.fixture(scope="session")
+def ringach_db_path() -> Path:
+    """The Ringach et al. 2002 per-neuron database in ../shared/data/ringach2002."""
+    return _need(SHARED / "data" / "ringach2002" / "ringach_2002_db.mat", "Ringach 2002 database")
