@@ -14,6 +14,7 @@ __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order `v1lab --help` lists them.
 COMMANDS = (
+    "v1lab.cli.run_cmd",
     "v1lab.cli.models_cmd",
 )
 

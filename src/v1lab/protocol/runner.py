@@ -1,0 +1,133 @@
+"""Run a protocol: record every layer's centre units on every stimulus set, then analyse and report.
+
+The loop is ``layer -> stimulus set -> batches``: stimuli are rendered on the recording device directly on the
+canvas that the layer's centre unit sees (the exact crop, see docs/recording.md), and the network runs only up
+to that layer. Each (layer, set) result is written atomically as soon as it is complete, so an interrupted run
+resumes from the first missing file and gives results identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from tqdm.auto import tqdm
+
+from v1lab._atomic import atomic_path
+from v1lab.models import load_model
+from v1lab.protocol.run_folder import RunFolder
+from v1lab.protocol.schema import Protocol, load_protocol
+from v1lab.protocol.stimulus_files import load_protocol_stimuli
+from v1lab.recording import (
+    CentreUnitRecorder,
+    load_responses,
+    resolve_device,
+    responses_to_dataarray,
+    save_responses,
+)
+
+__all__ = ["protocol_text", "prepare_run", "run_protocol", "record_layer", "layer_responses"]
+
+
+def protocol_text(protocol: Protocol) -> str:
+    """The effective protocol as YAML (what the run folder stores and what ``--resume`` compares)."""
+    return yaml.safe_dump(protocol.model_dump(mode="json", exclude_none=True), sort_keys=False)
+
+
+def prepare_run(path: str | Path, overrides: dict | None = None):
+    """Load and check a protocol and its stimulus sets without running anything (``v1lab validate``)."""
+    path = Path(path)
+    protocol = load_protocol(path, overrides)
+    sets = load_protocol_stimuli(protocol, path)
+    return protocol, sets
+
+
+def record_layer(recorder: CentreUnitRecorder, stim, geometry, *, batch_size: int, progress=None) -> np.ndarray:
+    """Responses (n_stimuli, n_channels) of the recorder's centre units to every stimulus of ``stim``."""
+    n = len(stim.params)
+    out = []
+    for rows in recorder.batches(n, batch_size):
+        images = stim.render(geometry, rows, device=recorder.device)
+        out.append(recorder.record(images).cpu())
+        if progress is not None:
+            progress.update(len(rows))
+    return torch.cat(out).numpy() if out else np.zeros((0, recorder.n_channels), np.float32)
+
+
+def layer_responses(folder: RunFolder, layer: str, set_names: list[str]):
+    """The recorded responses of one layer over all its sets, joined along the stimulus dimension."""
+    import xarray as xr
+
+    parts, blank = [], None
+    for name in set_names:
+        responses, blank = load_responses(folder.responses_path(layer, name))
+        parts.append(responses)
+    joined = xr.concat(parts, dim="stimulus", join="outer", coords="different", compat="equals",
+                       combine_attrs="override")
+    return joined, blank
+
+
+def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | Path | None = None,
+                 resume: str | Path | None = None, device: str | None = None, progress: bool = True,
+                 argv: list[str] | None = None) -> RunFolder:
+    """Run the protocol file at ``path``; return the run folder (new, or the resumed one)."""
+    from v1lab.characterise import AnalysisRoles, characterise_layer
+    from v1lab.classify import ClassificationCriteria
+
+    overrides = dict(overrides or {})
+    if device is not None:
+        overrides["device"] = device
+    protocol, sets = prepare_run(path, overrides)
+    roles = AnalysisRoles(**protocol.analyses.roles)
+    criteria = ClassificationCriteria(**protocol.analyses.criteria)
+    text = protocol_text(protocol)
+    dev = resolve_device(protocol.device)
+    torch.manual_seed(protocol.seed)
+
+    model = load_model(protocol.model, device=dev)
+    folder = (RunFolder.resume(resume, text) if resume is not None
+              else RunFolder.create(protocol.output.root, protocol.name, out=out))
+    folder.start(protocol_text=text, model_spec=protocol.model, weights_sha256=model.weights_sha256,
+                 device=str(dev), seed=protocol.seed, argv=argv)
+    print(f"v1lab: run folder {folder.path}", flush=True)
+
+    t0 = time.perf_counter()
+    tables = []
+    for layer in protocol.layers:
+        recorder = CentreUnitRecorder(model, layer.name, response=layer.response, device=dev)
+        geometry = dataclasses.replace(recorder.canvas, ppd=protocol.ppd)
+        channels = protocol.units.channels(recorder.n_channels)
+        todo = [s for s in sets.values() if not folder.responses_path(layer.title, s.name).exists()]
+        bar = tqdm(total=sum(len(s.params) for s in todo), unit="stim", desc=layer.title,
+                   disable=not progress, leave=True)
+        with bar:
+            blank = None
+            for stim in todo:
+                if blank is None:
+                    blank = recorder.record(stim.blank(geometry, device=dev)).cpu().numpy()[0, channels]
+                responses = record_layer(recorder, stim, geometry, batch_size=protocol.output.batch_size,
+                                         progress=bar)
+                data = responses_to_dataarray(responses[:, channels], stim.params.assign(set=stim.name),
+                                              layer=layer.title, channels=channels, model=protocol.model)
+                save_responses(folder.responses_path(layer.title, stim.name), data, blank,
+                               geometry=geometry, receptive_field=recorder.receptive_field)
+        joined, blank = layer_responses(folder, layer.title, list(sets))
+        tables.append(characterise_layer(joined, blank, roles, criteria))
+    units = pd.concat(tables, ignore_index=True)
+    _write_table(folder, "units", units, protocol.output.formats)
+    folder.finish(recording_seconds=round(time.perf_counter() - t0, 3), n_units=len(units))
+    return folder
+
+
+def _write_table(folder: RunFolder, stem: str, table: pd.DataFrame, formats) -> None:
+    for fmt in formats:
+        with atomic_path(folder.file(f"{stem}.{fmt}")) as tmp:
+            if fmt == "csv":
+                table.to_csv(tmp, index=False)
+            else:
+                table.to_parquet(tmp, index=False)

@@ -1,0 +1,263 @@
+"""The protocol file: a virtual experiment as YAML, validated by a strict schema.
+
+A protocol names the model, the layers (and the response mode), which units, the stimulus sets, the analyses,
+the biological references and the output options. Unknown keys are errors (``extra="forbid"``), so a typo is
+reported instead of ignored. :func:`load_protocol` turns every validation failure into one
+:class:`~v1lab.errors.ProtocolError` line that names the file, the field and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from v1lab.errors import ProtocolError
+
+__all__ = [
+    "read_yaml",
+    "LayerSpec",
+    "UnitSelection",
+    "StimulusRef",
+    "AnalysisConfig",
+    "OutputConfig",
+    "Protocol",
+    "load_protocol",
+    "parse_protocol",
+    "apply_overrides",
+]
+
+ResponseMode = Literal["pre_relu", "post_relu", "output"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayerSpec(_Strict):
+    """One recorded layer: a dotted module name and the response mode (see docs/recording.md)."""
+
+    name: str = Field(min_length=1, description="dotted module name, e.g. conv1, layer2.3, layer3.0.conv2")
+    response: ResponseMode = Field("post_relu", description="response before or after the ReLU")
+    label: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]+$",
+        description="name used in tables and files (default: the module name), e.g. 'conv1' for module 'relu'",
+    )
+
+    @property
+    def title(self) -> str:
+        """The name under which this layer's results are written."""
+        return self.label or self.name
+
+
+class UnitSelection(_Strict):
+    """Which channels of each layer to characterise: all, a half-open range, or a seeded random sample."""
+
+    mode: Literal["all", "range", "sample"] = "all"
+    start: int | None = Field(None, ge=0)
+    stop: int | None = Field(None, ge=1)
+    sample: int | None = Field(None, ge=1, description="number of channels drawn at random")
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.mode == "range" and (self.start is None or self.stop is None or self.stop <= self.start):
+            raise ValueError("a range needs start < stop")
+        if self.mode == "sample" and self.sample is None:
+            raise ValueError("a sample needs 'sample: N'")
+        return self
+
+    def channels(self, n_channels: int) -> list[int]:
+        """The selected channel indices of a layer with ``n_channels`` channels, in increasing order."""
+        if self.mode == "all":
+            return list(range(n_channels))
+        if self.mode == "range":
+            if self.stop > n_channels:
+                raise ProtocolError(
+                    f"units.stop: {self.stop} is beyond the layer's {n_channels} channels"
+                )
+            return list(range(self.start, self.stop))
+        import numpy as np
+
+        k = min(self.sample, n_channels)
+        rng = np.random.default_rng(self.seed)
+        return sorted(int(c) for c in rng.choice(n_channels, size=k, replace=False))
+
+
+class StimulusRef(_Strict):
+    """A stimulus set used by the protocol: a file (path or name in ``stimuli/``) or an inline definition."""
+
+    file: str | None = None
+    inline: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.file is None) == (self.inline is None):
+            raise ValueError("give exactly one of 'file' or 'inline'")
+        return self
+
+
+class AnalysisConfig(_Strict):
+    """Which stimulus set plays which role in the analysis, and the classification criteria."""
+
+    roles: dict[str, str] = Field(default_factory=dict, description="analysis role -> stimulus-set name")
+    criteria: dict[str, Any] = Field(default_factory=dict, description="overrides of ClassificationCriteria")
+
+
+class OutputConfig(_Strict):
+    """Where and how results are written."""
+
+    root: str = Field("runs", min_length=1, description="folder that receives one new sub-folder per run")
+    formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["csv", "parquet"], min_length=1)
+    batch_size: int = Field(256, ge=1, description="stimuli per forward pass (halved on out-of-memory)")
+    report: bool = True
+
+
+class Protocol(_Strict):
+    """A virtual experiment."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    model: str = Field("resnet50-caffe", min_length=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    seed: int = 0
+    ppd: float = Field(28.0, gt=0, description="pixels per degree of visual angle")
+    layers: list[LayerSpec] = Field(min_length=1)
+    units: UnitSelection = Field(default_factory=UnitSelection)
+    stimuli: list[StimulusRef] = Field(min_length=1)
+    analyses: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    references: list[str] = Field(default_factory=list, description="biological reference datasets to compare with")
+    preferred_stimuli: dict[str, Any] | None = None
+    lesion: dict[str, Any] | None = None
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _layer_strings(cls, value):
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("stimuli", mode="before")
+    @classmethod
+    def _stimulus_strings(cls, value):
+        if isinstance(value, list):
+            return [{"file": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("units", mode="before")
+    @classmethod
+    def _units_string(cls, value):
+        return {"mode": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _unique_layers(self):
+        names = [layer.title for layer in self.layers]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"layer(s) listed twice: {', '.join(dup)}")
+        return self
+
+
+def _field(loc) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def _describe(err: dict, model=Protocol) -> str:
+    field = _field(err["loc"])
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(err["loc"][:-1], model)
+        close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(known)})"
+        return f"unknown key '{field}'{hint}"
+    received = err.get("input")
+    text = repr(received) if not isinstance(received, dict) else "a mapping"
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"field '{field}': {err['msg']}, got {text}"
+
+
+def _known_keys(loc, model) -> list[str]:
+    """Field names of the (sub)model at ``loc`` (indices in lists are skipped)."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return []
+        model = _submodel(info.annotation)
+        if model is None:
+            return []
+    return sorted(model.model_fields)
+
+
+def _submodel(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def parse_protocol(data: Any, *, source: str = "<protocol>") -> Protocol:
+    """Validate a mapping as a :class:`Protocol`; raise one-line :class:`ProtocolError` naming ``source``."""
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{source}: expected a mapping of protocol fields, got {type(data).__name__}")
+    try:
+        return Protocol.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ProtocolError(f"{source}: {_describe(errors[0])}{more}") from None
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file; a missing or unparsable file is a one-line :class:`ProtocolError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProtocolError(f"{path}: no such file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ProtocolError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
+def load_protocol(path: str | Path, overrides: dict[str, Any] | None = None) -> Protocol:
+    """Read and validate a protocol file, applying dotted-key ``overrides`` (command-line options) first."""
+    data = read_yaml(path)
+    if overrides and isinstance(data, dict):
+        data = apply_overrides(data, overrides)
+    return parse_protocol(data, source=str(path))
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
+    """Return a copy of ``data`` with each ``a.b.c = value`` override set (creating mappings on the way)."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        node = out
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+                continue
+            if not isinstance(node, dict):
+                raise ProtocolError(f"--set {dotted}: '{part}' does not lead to a mapping")
+            node = node.setdefault(part, {})
+        if isinstance(node, list) and parts[-1].isdigit() and int(parts[-1]) < len(node):
+            node[int(parts[-1])] = value
+        elif isinstance(node, dict):
+            node[parts[-1]] = value
+        else:
+            raise ProtocolError(f"--set {dotted}: cannot set a field inside a {type(node).__name__}")
+    return out
+

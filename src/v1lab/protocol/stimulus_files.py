@@ -1,0 +1,52 @@
+"""Find and load the stimulus sets a protocol names.
+
+A protocol entry ``file: NAME`` (or just ``NAME``) is looked up, in order, as a path relative to the protocol
+file, as ``stimuli/NAME.yaml`` beside the protocol's folder (the repository layout: ``protocols/`` next to
+``stimuli/``), and as ``stimuli/NAME.yaml`` under the current directory. ``inline:`` entries hold the set itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from v1lab.errors import ProtocolError
+from v1lab.protocol.schema import Protocol
+from v1lab.stimuli import StimulusSet, load_stimulus_set, stimulus_set_from_dict
+
+__all__ = ["find_stimulus_file", "load_protocol_stimuli"]
+
+
+def find_stimulus_file(ref: str, protocol_path: Path) -> Path:
+    """Resolve a protocol's stimulus reference to an existing file."""
+    base = protocol_path.parent
+    names = [ref] if ref.endswith((".yaml", ".yml")) else [f"{ref}.yaml", ref]
+    candidates = []
+    for name in names:
+        candidates += [base / name, base.parent / "stimuli" / name, Path.cwd() / "stimuli" / name]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise ProtocolError(
+        f"{protocol_path}: field 'stimuli': no stimulus-set file '{ref}' "
+        f"(looked in {base}, {base.parent / 'stimuli'}, {Path.cwd() / 'stimuli'})"
+    )
+
+
+def load_protocol_stimuli(protocol: Protocol, protocol_path: Path) -> dict[str, StimulusSet]:
+    """The protocol's stimulus sets by name, in protocol order; duplicate names are an error."""
+    sets: dict[str, StimulusSet] = {}
+    for i, ref in enumerate(protocol.stimuli):
+        if ref.file is not None:
+            stim = load_stimulus_set(find_stimulus_file(ref.file, protocol_path))
+        else:
+            stim = stimulus_set_from_dict(ref.inline, source=f"{protocol_path}: stimuli.{i}.inline")
+        if stim.name in sets:
+            raise ProtocolError(f"{protocol_path}: field 'stimuli.{i}': stimulus set '{stim.name}' is listed twice")
+        sets[stim.name] = stim
+    for role, name in protocol.analyses.roles.items():
+        if name not in sets:
+            raise ProtocolError(
+                f"{protocol_path}: field 'analyses.roles.{role}': '{name}' is not one of the protocol's "
+                f"stimulus sets ({', '.join(sets)})"
+            )
+    return sets
