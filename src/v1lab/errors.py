@@ -9,6 +9,7 @@ __all__ = [
     "V1labError",
     "ModelError",
     "WeightsUnavailableError",
+    "ImageFolderError",
     "LayerError",
     "StimulusError",
     "GamutError",
@@ -30,6 +31,10 @@ class ModelError(V1labError):
 
 class WeightsUnavailableError(ModelError):
     """Weights that are not on disk and cannot be fetched (e.g. no network)."""
+
+
+class ImageFolderError(V1labError):
+    """An image folder that is missing, empty, laid out unexpectedly, or holds an unreadable image."""
 
 
 class LayerError(V1labError):
