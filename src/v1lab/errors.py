@@ -11,10 +11,15 @@ __all__ = [
     "WeightsUnavailableError",
     "ImageFolderError",
     "LayerError",
+    "RecordingError",
+    "ReceptiveFieldError",
     "StimulusError",
     "GamutError",
     "ProtocolError",
     "RunFolderError",
+    "AnalysisError",
+    "ReferenceDataError",
+    "UnitsTableError",
 ]
 
 
@@ -55,3 +60,23 @@ class ProtocolError(V1labError):
 
 class RunFolderError(V1labError):
     """A run folder that cannot be created, resumed or read."""
+
+
+class ReferenceDataError(V1labError):
+    """A biological reference that is unknown, or a reference data file that does not match its schema."""
+
+
+class UnitsTableError(V1labError):
+    """A per-unit table (``units.csv``) that lacks a column or holds values of the wrong kind."""
+
+
+class RecordingError(V1labError):
+    """A recording request the network cannot serve (training mode, wrong image size, unknown device)."""
+
+
+class AnalysisError(V1labError):
+    """Responses, a tuning curve or analysis settings that a metric, fit or classifier cannot use."""
+
+
+class ReceptiveFieldError(LayerError):
+    """A layer whose receptive field cannot be read from the module graph (an operation not understood)."""
