@@ -16,6 +16,7 @@ __all__ = ["main", "build_parser"]
 COMMANDS = (
     "v1lab.cli.run_cmd",
     "v1lab.cli.models_cmd",
+    "v1lab.cli.stimuli_cmd",
 )
 
 

@@ -1,0 +1,248 @@
+"""Stimulus sets: a family and a full-factorial parameter grid, read from YAML, rendered in batches.
+
+File format (``stimuli/NAME.yaml``)::
+
+    name: gratings_osp            # the set's name (a contract with the protocols)
+    family: grating               # one of v1lab.stimuli.FAMILIES
+    description: ...              # free text
+    ppd: 28                       # optional, pixels per degree (default 28: 224 px = 8 deg)
+    fixed:                        # constant parameters
+      contrast: 1.0
+    grid:                         # swept parameters, full factorial, first key varies slowest
+      orientation_deg: {linspace: [0, 180], num: 12, endpoint: false}
+      sf_cpd: {geomspace: [0.5, 8], num: 5}
+      phase_deg: [0, 90, 180, 270]
+      seed: {range: [0, 10]}      # integers start..stop-1
+
+``grid`` may also be a list of such mappings: the set is then the union of their factorial designs, in order.
+"""
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+
+from v1lab.errors import ProtocolError, StimulusError
+from v1lab.stimuli.colorimetry import encode_srgb
+from v1lab.stimuli.families import CATEGORICAL, FAMILIES, prepare_params
+from v1lab.stimuli.geometry import DEFAULT_PPD, Geometry, pixel_average, sample_coordinates
+from v1lab.stimuli.patterns import FAMILY_PATTERNS
+
+__all__ = ["StimulusSet", "load_stimulus_set", "stimulus_set_from_dict", "blank", "expand_grid"]
+
+_TOP_LEVEL = ("name", "family", "description", "ppd", "fixed", "grid")
+_DEFAULT_SUPERSAMPLE = 4
+
+
+def blank(geometry: Geometry, *, mean_luminance: float = 0.5, device="cpu", dtype=torch.float32) -> torch.Tensor:
+    """The uniform grey screen (1, 3, H, W) of CIE Y ``mean_luminance`` (linear light), as display sRGB."""
+    grey = torch.full((1, 3, geometry.height_px, geometry.width_px), float(mean_luminance), device=device,
+                      dtype=dtype)
+    return encode_srgb(grey).clamp(0.0, 1.0)  # the same operations as StimulusSet.render, bit for bit
+
+
+class StimulusSet:
+    """A named, validated table of stimuli of one family, rendered on demand.
+
+    Attributes
+    ----------
+    name, family, description : str
+    params : pandas.DataFrame
+        One row per stimulus, every parameter as a column (degrees and pixels at ``ppd``; colour as
+        direction name, DKL angles, DKL length, cone contrasts and luminance contrast at the peak).
+    ppd : float
+        Pixels per degree the pixel columns refer to; :meth:`render` requires a geometry with this ``ppd``.
+    source : str
+        Where the set came from (file path or protocol location), used in error messages.
+    """
+
+    def __init__(self, name: str, family: str, description: str, params: pd.DataFrame, ppd: float,
+                 source: str, *, rows: list[dict], background: np.ndarray, amplitude: np.ndarray):
+        self.name, self.family, self.description = name, family, description
+        self.params, self.ppd, self.source = params, float(ppd), source
+        self._rows, self._background, self._amplitude = rows, background, amplitude
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def __repr__(self) -> str:
+        return f"StimulusSet({self.name!r}, family={self.family!r}, n={len(self)}, ppd={self.ppd:g})"
+
+    def with_ppd(self, ppd: float) -> "StimulusSet":
+        """The same stimuli (in degrees) with pixel columns at another ``ppd`` (validated again: Nyquist)."""
+        return _build(self.name, self.family, self.description, self._rows, ppd, self.source)
+
+    def blank(self, geometry: Geometry, *, device="cpu", dtype=torch.float32) -> torch.Tensor:
+        """The uniform mean-grey screen (1, 3, H, W), identical to the background of every stimulus."""
+        levels = np.unique(self.params["mean_luminance"])
+        if len(levels) != 1:
+            raise StimulusError(f"{self.source}: field 'mean_luminance' takes {len(levels)} values "
+                                f"({', '.join(f'{v:g}' for v in levels)}), expected one for a single blank screen")
+        return blank(geometry, mean_luminance=levels[0], device=device, dtype=dtype)
+
+    def render(self, geometry: Geometry, rows=None, *, device="cpu", dtype=torch.float32,
+               supersample: int = _DEFAULT_SUPERSAMPLE, batch_size: int = 16) -> torch.Tensor:
+        """Display-sRGB images (len(rows), 3, H, W) in [0, 1] of the chosen stimuli, drawn on ``device``.
+
+        Parameters
+        ----------
+        geometry : Geometry
+            Canvas and stimulus centre; ``geometry.ppd`` must equal the set's ``ppd``.
+        rows : array of int, optional
+            Positions (0-based) in :attr:`params`; all stimuli if omitted.
+        supersample : int
+            Sub-pixel samples per pixel side; the pattern is averaged over ``supersample**2`` points per
+            pixel (box-filter anti-aliasing of edges). 1 samples pixel centres only.
+        batch_size : int
+            Stimuli drawn at once (memory: about ``12 * batch_size * (H*W*supersample**2)`` values).
+
+        Notes
+        -----
+        Each image is ``encode_srgb(background + m(x, y) * amplitude)``: the modulation ``m`` is averaged over
+        each pixel in linear light, then sRGB-encoded, as a calibrated display would show it.
+        """
+        if not np.isclose(geometry.ppd, self.ppd, rtol=1e-12, atol=0):
+            raise StimulusError(f"{self.source}: geometry ppd {geometry.ppd:g} differs from the set's ppd "
+                                f"{self.ppd:g}, expected the same (use StimulusSet.with_ppd({geometry.ppd:g}))")
+        index = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
+        if index.size and (index.min() < -len(self) or index.max() >= len(self)):
+            raise StimulusError(f"{self.source}: field 'rows' holds {index.min()}..{index.max()}, "
+                                f"expected positions in 0..{len(self) - 1}")
+        index = index % max(len(self), 1)
+        out = torch.empty((len(index), 3, geometry.height_px, geometry.width_px), device=device, dtype=dtype)
+        if not len(index):
+            return out
+        x, y = sample_coordinates(geometry, supersample, device=device, dtype=dtype)
+        sub = self.params.iloc[index]
+        keys = [c for c in CATEGORICAL if c in sub and c != "color_direction"]
+        groups = sub.groupby(keys, sort=False).indices if keys else {(): np.arange(len(sub))}
+        for key, positions in groups.items():
+            categorical = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+            for start in range(0, len(positions), batch_size):
+                pos = positions[start:start + batch_size]
+                out[torch.as_tensor(pos, device=device)] = self._draw(index[pos], categorical, x, y,
+                                                                      supersample, device, dtype)
+        return out
+
+    def _draw(self, stim_rows, categorical, x, y, supersample, device, dtype):
+        table = self.params.iloc[stim_rows]
+        numeric = {}
+        for column in FAMILIES[self.family]:
+            if column == "polarity":
+                values = np.where(table["polarity"].to_numpy() == "light", 1.0, -1.0)
+            elif column in CATEGORICAL:
+                continue
+            else:
+                values = table[column].to_numpy(dtype=np.float64)
+            numeric[column] = torch.tensor(values, dtype=dtype).to(device).reshape(-1, 1, 1)
+        if "seed" in table:
+            numeric["seed"] = torch.tensor(table["seed"].to_numpy(np.int64), device=device).reshape(-1, 1, 1)
+        numeric["contrast"] = torch.tensor(table["contrast"].to_numpy(), dtype=dtype).to(device).reshape(-1, 1, 1)
+        m = pixel_average(FAMILY_PATTERNS[self.family](x, y, numeric, categorical), supersample)
+        background = torch.tensor(self._background[stim_rows], dtype=dtype).to(device)[:, :, None, None]
+        amplitude = torch.tensor(self._amplitude[stim_rows], dtype=dtype).to(device)[:, :, None, None]
+        return encode_srgb(background + m[:, None] * amplitude).clamp(0.0, 1.0)
+
+
+def _linspace(spec, source, field, geom):
+    kind = "geomspace" if geom else "linspace"
+    unknown = set(spec) - {kind, "num", "endpoint"}
+    if unknown or "num" not in spec:
+        raise ProtocolError(f"{source}: field 'grid.{field}' has keys {sorted(spec)}, "
+                            f"expected {kind}: [start, stop], num: N and optionally endpoint: true/false")
+    ends, num = spec[kind], spec["num"]
+    if not (isinstance(ends, list) and len(ends) == 2) or not isinstance(num, int) or num < 1:
+        raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, "
+                            f"expected {kind}: [start, stop] and an integer num >= 1")
+    fn = np.geomspace if geom else np.linspace
+    try:
+        values = fn(float(ends[0]), float(ends[1]), num, endpoint=bool(spec.get("endpoint", True)))
+    except (TypeError, ValueError) as err:
+        raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, expected numbers ({err})") from None
+    return [float(v) for v in values]
+
+
+def _grid_values(field, spec, source) -> list:
+    if isinstance(spec, list):
+        values = spec
+    elif isinstance(spec, dict) and "linspace" in spec:
+        values = _linspace(spec, source, field, geom=False)
+    elif isinstance(spec, dict) and "geomspace" in spec:
+        values = _linspace(spec, source, field, geom=True)
+    elif isinstance(spec, dict) and set(spec) == {"range"}:
+        ends = spec["range"]
+        if not (isinstance(ends, list) and len(ends) == 2 and all(isinstance(v, int) for v in ends)):
+            raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, expected range: [start, stop] (ints)")
+        values = list(range(ends[0], ends[1]))
+    else:
+        raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, expected a list, "
+                            f"{{linspace: [a, b], num: n}}, {{geomspace: [a, b], num: n}} or {{range: [a, b]}}")
+    if not values:
+        raise ProtocolError(f"{source}: field 'grid.{field}' is an empty parameter list, expected values")
+    return values
+
+
+def expand_grid(fixed: dict, grid, source: str = "<dict>") -> list[dict]:
+    """Rows of the full factorial design of ``grid`` (first key slowest), each merged with ``fixed``.
+
+    ``grid`` is a mapping (one factorial design) or a list of mappings (the union of their designs, in order;
+    parameters absent from a design take the family's default).
+    """
+    designs = grid if isinstance(grid, list) else [grid]
+    rows = []
+    for k, design in enumerate(designs):
+        where = source if not isinstance(grid, list) else f"{source}: grid.{k}"
+        if not isinstance(design, dict):
+            raise ProtocolError(f"{where}: field 'grid' is {design!r}, expected a mapping of swept parameters")
+        both = sorted(set(fixed) & set(design))
+        if both:
+            raise ProtocolError(f"{where}: field '{both[0]}' is in both 'fixed' and 'grid', expected one of them")
+        names = list(design)
+        axes = [_grid_values(name, design[name], where) for name in names]
+        rows += [{**fixed, **dict(zip(names, combo))} for combo in itertools.product(*axes)]
+    return rows
+
+
+def _build(name, family, description, rows, ppd, source) -> StimulusSet:
+    params, background, amplitude = prepare_params(rows, family, source, ppd)
+    return StimulusSet(name, family, description, params, ppd, source, rows=rows,
+                       background=background, amplitude=amplitude)
+
+
+def stimulus_set_from_dict(data: dict, *, source: str = "<dict>") -> StimulusSet:
+    """Validate a stimulus-set definition (the YAML file's content, or a protocol's inline set)."""
+    if not isinstance(data, dict):
+        raise ProtocolError(f"{source}: the stimulus set is {type(data).__name__}, expected a mapping")
+    for key in data:
+        if key not in _TOP_LEVEL:
+            raise ProtocolError(f"{source}: unknown field '{key}' (expected one of: {', '.join(_TOP_LEVEL)})")
+    for key in ("name", "family"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise ProtocolError(f"{source}: field '{key}' is {data.get(key)!r}, expected a non-empty string")
+    family = data["family"]
+    if family not in FAMILIES:
+        raise ProtocolError(f"{source}: field 'family' is {family!r}, expected one of: {', '.join(FAMILIES)}")
+    fixed, grid = data.get("fixed") or {}, data.get("grid") or {}
+    for key, value in (("fixed", fixed), ("grid", grid)):
+        if not isinstance(value, dict) and not (key == "grid" and isinstance(value, list) and value):
+            raise ProtocolError(f"{source}: field '{key}' is {value!r}, expected a mapping of parameters")
+    ppd = data.get("ppd", DEFAULT_PPD)
+    if isinstance(ppd, bool) or not isinstance(ppd, (int, float)) or not ppd > 0:
+        raise ProtocolError(f"{source}: field 'ppd' is {ppd!r}, expected a number > 0 (pixels per degree)")
+    rows = expand_grid(fixed, grid, source)
+    return _build(data["name"], family, str(data.get("description", "")), rows, float(ppd), source)
+
+
+def load_stimulus_set(path) -> StimulusSet:
+    """Read and validate a stimulus-set YAML file (format in the module docstring and docs/stimuli.md)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ProtocolError(f"{path}: cannot read the stimulus-set file ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise ProtocolError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
+    return stimulus_set_from_dict(data, source=str(path))
