@@ -1,0 +1,110 @@
+r"""Spatial-frequency tuning: peak spatial frequency and bandwidth in octaves.
+
+Convention: De Valois, Albrecht & Thorell (1982) and Schiller, Finlay & Volman (1976) as re-implemented by
+Brain-Score (``calc_spatial_frequency_tuning`` with ``filt_type='smooth', thrsh=0.707`` in
+``brainscore_vision/benchmark_helpers/properties_common.py``; Marques et al. 2021): the sampled curve is
+smoothed with the window ``[1/5, 1, 1/5] / 1.4`` (end samples repeated), interpolated with a cubic spline in
+:math:`\log_2` spatial frequency, and read on a fine grid between the lowest and highest sampled frequency.
+
+References
+----------
+De Valois, R. L., Albrecht, D. G. & Thorell, L. G. (1982). Spatial frequency selectivity of cells in macaque
+visual cortex. Vision Res. 22, 545-559.
+Schiller, P. H., Finlay, B. L. & Volman, S. F. (1976). Quantitative studies of single-cell properties in monkey
+striate cortex. III. Spatial frequency. J. Neurophysiol. 39(6), 1334-1351.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+
+from v1lab.errors import AnalysisError
+from v1lab.metrics._checks import sorted_unique
+
+__all__ = ["peak_spatial_frequency", "spatial_frequency_bandwidth", "SMOOTH_WEIGHTS"]
+
+#: Brain-Score's "smooth" window ``[0, 1/5, 1, 1/5, 0]`` normalised to sum 1.
+SMOOTH_WEIGHTS = np.array([1 / 5, 1.0, 1 / 5]) / 1.4
+_GRID_STEP_OCT = 0.002
+
+
+def _sf_spline(responses, sf_cpd, smoothing: bool):
+    r, sf = sorted_unique(responses, sf_cpd, "responses", "sf_cpd", min_len=3)
+    if np.any(sf <= 0):
+        raise AnalysisError(f"`sf_cpd`: expected positive spatial frequencies, got {sf.tolist()}")
+    if smoothing:
+        padded = np.concatenate(([r[0]], r, [r[-1]]))
+        r = np.convolve(padded, SMOOTH_WEIGHTS, mode="valid")
+    x = np.log2(sf)
+    spline = CubicSpline(x, r, bc_type="not-a-knot")
+    grid = np.linspace(x[0], x[-1], max(int(np.ceil((x[-1] - x[0]) / _GRID_STEP_OCT)) + 1, 2))
+    return grid, spline(grid)
+
+
+def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True) -> float:
+    r"""Spatial frequency of the peak of the smoothed, spline-interpolated tuning curve, in cycles/deg.
+
+    .. math:: f_{peak} = 2^{\arg\max_x S(x)}, \quad x = \log_2 f
+
+    with :math:`S` the cubic spline through the smoothed samples (module docstring). Brain-Score reads
+    :math:`S` on 100 points; here on a 0.002-octave grid.
+
+    Parameters
+    ----------
+    responses : array_like
+        Response amplitude at each spatial frequency (at least 3), e.g. F0 minus the blank, or F1.
+    sf_cpd : array_like
+        Spatial frequencies in cycles per degree, positive and distinct (any order).
+    smoothing : bool
+        Apply the Brain-Score ``smooth`` window (default) or interpolate the raw samples.
+
+    Returns
+    -------
+    float
+        Cycles per degree, within the sampled range; NaN where the curve has no positive value.
+    """
+    grid, values = _sf_spline(responses, sf_cpd, smoothing)
+    k = int(np.argmax(values))
+    if not values[k] > 0:
+        return float("nan")
+    return float(2.0 ** grid[k])
+
+
+def spatial_frequency_bandwidth(responses, sf_cpd, *, smoothing: bool = True,
+                                threshold: float = 1.0 / np.sqrt(2.0)) -> float:
+    r"""Full bandwidth of the spatial-frequency tuning curve at :math:`1/\sqrt{2}` of its peak, in octaves.
+
+    .. math:: B = \log_2 (f_{high} / f_{low})
+
+    where :math:`f_{low} < f_{peak} < f_{high}` are the nearest frequencies on either side of the peak at which
+    the interpolated curve falls to ``threshold`` times the peak (crossings interpolated linearly on the grid).
+    Brain-Score reports the same two crossings as :math:`100 f_{low}/f_{high}` (Schiller et al. 1976); octaves
+    are the unit of De Valois et al. (1982). A log-Gaussian
+    :math:`e^{-(\log_2 f/f_0)^2 / 2\sigma^2}` has :math:`B = 2\sigma\sqrt{\ln 2}`.
+
+    Returns
+    -------
+    float
+        Octaves; NaN where the curve does not fall to the threshold on both sides within the sampled range
+        (low-pass or high-pass within the sweep), or has no positive value.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise AnalysisError(f"`threshold`: expected a fraction in (0, 1), got {threshold}")
+    grid, values = _sf_spline(responses, sf_cpd, smoothing)
+    k = int(np.argmax(values))
+    peak = values[k]
+    if not peak > 0:
+        return float("nan")
+    level = threshold * peak
+    edges = []
+    for direction in (-1, 1):
+        idx = np.arange(k, -1, -1) if direction < 0 else np.arange(k, grid.size)
+        side = values[idx] - level
+        below = np.flatnonzero(side <= 0)
+        if below.size == 0:
+            return float("nan")
+        i = below[0]
+        frac = side[i - 1] / (side[i - 1] - side[i])
+        edges.append(grid[idx[i - 1]] + frac * (grid[idx[i]] - grid[idx[i - 1]]))
+    return float(edges[1] - edges[0])

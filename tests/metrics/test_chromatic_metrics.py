@@ -1,0 +1,30 @@
+"""Chromatic ratios and the preferred DKL direction."""
+
+import numpy as np
+import pytest
+
+from v1lab.metrics import chromatic_ratio, preferred_dkl_azimuth, uniform_field_ratio
+
+
+def test_ratio_of_peaks():
+    assert chromatic_ratio([[0.1, 0.6], [0.3, 0.2]], [1.0, 2.0, 0.5]) == pytest.approx(0.3)
+    assert uniform_field_ratio([0.2, 0.9], [0.3, 1.8]) == pytest.approx(0.5)
+
+
+def test_zero_denominator_gives_inf_or_nan():
+    assert chromatic_ratio([1.0], [0.0, -0.1]) == np.inf
+    assert np.isnan(chromatic_ratio([0.0], [0.0]))
+
+
+@pytest.mark.parametrize("pref", [0.0, 60.0, 200.0, 315.0])
+def test_preferred_azimuth_of_rectified_cosine(pref):
+    az = np.arange(0.0, 360.0, 45.0)
+    r = np.maximum(0.0, np.cos(np.deg2rad(az - pref)))
+    assert preferred_dkl_azimuth(r, az) == pytest.approx(pref, abs=1e-9)
+
+
+def test_axial_direction_folds_opposite_azimuths():
+    az = np.arange(0.0, 360.0, 30.0)
+    r = np.abs(np.cos(np.deg2rad(az - 240.0)))     # a grating: 240 and 60 are the same axis
+    assert preferred_dkl_azimuth(r, az, axial=True) == pytest.approx(60.0, abs=1e-9)
+    assert np.isnan(preferred_dkl_azimuth(r, az))  # as a direction the two lobes cancel

@@ -1,0 +1,131 @@
+"""Orientation metrics against hand-derived values and invariances (hypothesis)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from v1lab.errors import AnalysisError
+from v1lab.metrics import (
+    circular_variance,
+    orientation_bandwidth,
+    orthogonal_preferred_ratio,
+    preferred_orientation,
+)
+
+ORIS = np.arange(0.0, 180.0, 15.0)
+
+
+def cosine_curve(theta, m, mu):
+    return 1.0 + m * np.cos(2 * np.deg2rad(theta - mu))
+
+
+def von_mises(theta, kappa, mu):
+    return np.exp(kappa * (np.cos(2 * np.deg2rad(theta - mu)) - 1))
+
+
+def test_flat_curve_has_circular_variance_one():
+    assert circular_variance(np.full(12, 3.0), ORIS) == pytest.approx(1.0)
+
+
+def test_single_orientation_has_circular_variance_zero():
+    r = np.zeros(12)
+    r[4] = 5.0
+    assert circular_variance(r, ORIS) == pytest.approx(0.0, abs=1e-12)
+    assert preferred_orientation(r, ORIS) == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("m", [0.1, 0.5, 1.0])
+@pytest.mark.parametrize("mu", [0.0, 37.0, 150.0])
+def test_cosine_curve_circular_variance_is_one_minus_half_modulation(m, mu):
+    # sum r e^{2i theta} = N m/2 e^{2i mu} over evenly spaced samples; sum |r| = N (m <= 1)
+    r = cosine_curve(ORIS, m, mu)
+    assert circular_variance(r, ORIS) == pytest.approx(1 - m / 2)
+    assert preferred_orientation(r, ORIS) == pytest.approx(mu, abs=1e-9)
+
+
+def test_vectorised_over_units():
+    r = np.stack([cosine_curve(ORIS, 0.5, 20.0), cosine_curve(ORIS, 1.0, 100.0)])
+    np.testing.assert_allclose(circular_variance(r, ORIS), [0.75, 0.5])
+    np.testing.assert_allclose(preferred_orientation(r, ORIS), [20.0, 100.0])
+
+
+@pytest.mark.parametrize("half_width", [15.0, 20.0, 35.0])
+def test_von_mises_bandwidth_without_smoothing_is_analytic(half_width):
+    # exp(kappa (cos 2w - 1)) = 1/sqrt(2)  <=>  kappa = ln 2 / (2 (1 - cos 2w))
+    kappa = np.log(2) / (2 * (1 - np.cos(np.deg2rad(2 * half_width))))
+    theta = np.arange(0.0, 180.0, 5.0)
+    bw = orientation_bandwidth(von_mises(theta, kappa, 42.0), theta, smoothing=False)
+    assert bw == pytest.approx(half_width, abs=0.2)
+
+
+def test_smoothing_broadens_a_von_mises_slightly():
+    kappa = np.log(2) / (2 * (1 - np.cos(np.deg2rad(40.0))))
+    theta = np.arange(0.0, 180.0, 5.0)
+    bw = orientation_bandwidth(von_mises(theta, kappa, 42.0), theta)
+    # the window [2,5,2]/9 adds variance 4 h^2 / 9 (h = 5 deg) to a curve of sd ~ 20/sqrt(ln 2) deg: +0.2 deg
+    assert 20.0 < bw < 20.6
+
+
+def test_bandwidth_nan_where_curve_never_falls_to_threshold():
+    # min/max = (1 - m)/(1 + m) = 0.82 > 1/sqrt(2)
+    assert np.isnan(orientation_bandwidth(cosine_curve(ORIS, 0.1, 30.0), ORIS))
+    assert np.isnan(orientation_bandwidth(np.zeros(12), ORIS))
+
+
+def test_orthogonal_preferred_ratio_of_cosine():
+    r = cosine_curve(ORIS, 0.5, 45.0)
+    assert orthogonal_preferred_ratio(r, ORIS) == pytest.approx(0.5 / 1.5)
+
+
+def test_orthogonal_not_sampled_raises():
+    theta = np.arange(0.0, 180.0, 36.0)
+    with pytest.raises(AnalysisError, match="orthogonal orientation"):
+        orthogonal_preferred_ratio(cosine_curve(theta, 0.5, 0.0), theta)
+
+
+def test_uneven_orientations_raise_for_bandwidth():
+    with pytest.raises(AnalysisError, match="evenly spaced"):
+        orientation_bandwidth([1.0, 2.0, 1.0, 0.5], [0, 30, 90, 135])
+
+
+def test_mismatched_lengths_raise():
+    with pytest.raises(AnalysisError, match="same number"):
+        circular_variance([1.0, 2.0], [0.0, 45.0, 90.0])
+
+
+curves = st.lists(st.floats(0.0, 100.0), min_size=12, max_size=12).map(np.array)
+
+
+@settings(max_examples=60, deadline=None)
+@given(curves, st.floats(0.01, 1e3))
+def test_circular_variance_in_unit_interval_and_scale_invariant(r, scale):
+    cv = circular_variance(r, ORIS)
+    if np.sum(r) == 0:
+        assert np.isnan(cv)
+        return
+    assert -1e-12 <= cv <= 1 + 1e-12
+    assert circular_variance(scale * r, ORIS) == pytest.approx(cv, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(curves, st.floats(-360.0, 360.0))
+def test_rotating_orientations_shifts_preferred_orientation(r, delta):
+    pref = preferred_orientation(r, ORIS)
+    if np.isnan(pref) or np.abs(np.sum(r * np.exp(2j * np.deg2rad(ORIS)))) < 1e-6 * max(r.sum(), 1e-9):
+        return
+    shifted = preferred_orientation(r, ORIS + delta)
+    diff = (shifted - pref - delta + 90.0) % 180.0 - 90.0
+    assert abs(diff) < 1e-6
+    assert 0.0 <= shifted < 180.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(curves, st.integers(0, 11))
+def test_bandwidth_invariant_to_scaling_and_sample_order(r, k):
+    bw = orientation_bandwidth(r, ORIS)
+    perm = np.roll(np.arange(12), k)
+    again = orientation_bandwidth(3.0 * r[perm], ORIS[perm])
+    assert (np.isnan(bw) and np.isnan(again)) or again == pytest.approx(bw, abs=1e-6)
+    if not np.isnan(bw):
+        assert 0.0 < bw <= 90.0

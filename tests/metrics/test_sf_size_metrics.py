@@ -1,0 +1,80 @@
+"""Spatial-frequency and area-summation metrics against curves with known peak, bandwidth, SI and GSF."""
+
+import numpy as np
+import pytest
+from scipy.special import erf
+
+from v1lab.errors import AnalysisError
+from v1lab.metrics import (
+    grating_summation_field,
+    peak_spatial_frequency,
+    spatial_frequency_bandwidth,
+    surround_suppression_index,
+)
+
+SFS = 2.0 ** np.arange(-3.0, 4.01, 0.125)
+
+
+def log_gaussian(sf, peak, sigma):
+    return np.exp(-np.log2(sf / peak) ** 2 / (2 * sigma ** 2))
+
+
+@pytest.mark.parametrize("peak,sigma", [(1.5, 0.6), (0.7, 1.0), (3.0, 0.4)])
+def test_log_gaussian_peak_and_bandwidth(peak, sigma):
+    r = log_gaussian(SFS, peak, sigma)
+    expected_bw = 2 * sigma * np.sqrt(np.log(2))   # full width at 1/sqrt(2), octaves
+    assert peak_spatial_frequency(r, SFS, smoothing=False) == pytest.approx(peak, rel=2e-3)
+    assert spatial_frequency_bandwidth(r, SFS, smoothing=False) == pytest.approx(expected_bw, rel=5e-3)
+    # the [1,5,1]/7 window adds variance 2 h^2/7 (h = 1/8 octave): well under 1 % for these widths
+    assert peak_spatial_frequency(r, SFS) == pytest.approx(peak, rel=5e-3)
+    assert spatial_frequency_bandwidth(r, SFS) == pytest.approx(expected_bw, rel=0.02)
+
+
+def test_low_pass_curve_has_no_bandwidth_and_peaks_at_lowest_frequency():
+    r = np.exp(-SFS / 2.0)
+    assert np.isnan(spatial_frequency_bandwidth(r, SFS))
+    assert peak_spatial_frequency(r, SFS) == pytest.approx(SFS[0])
+
+
+def test_sf_order_does_not_matter_and_silence_is_nan():
+    r = log_gaussian(SFS, 1.0, 0.8)
+    perm = np.random.default_rng(0).permutation(SFS.size)
+    assert peak_spatial_frequency(r[perm], SFS[perm]) == pytest.approx(peak_spatial_frequency(r, SFS))
+    assert np.isnan(peak_spatial_frequency(np.zeros(SFS.size), SFS))
+
+
+def test_nonpositive_frequency_raises():
+    with pytest.raises(AnalysisError, match="positive spatial frequencies"):
+        peak_spatial_frequency([1.0, 2.0, 1.0], [0.0, 1.0, 2.0])
+
+
+def rog(d, k_c, w_c, k_s, w_s):
+    return k_c * erf(d / (2 * w_c)) ** 2 / (1 + k_s * erf(d / (2 * w_s)) ** 2)
+
+
+@pytest.mark.parametrize("params", [(2.0, 0.5, 1.5, 1.5), (1.0, 0.3, 4.0, 1.0), (1.0, 0.4, 0.3, 3.0)])
+def test_ratio_of_gaussians_area_summation(params):
+    # continuous truth from the formula on a 1e-4 deg grid, up to a diameter where the surround has saturated
+    dense = np.linspace(0.0, 20.0, 200_001)
+    curve = rog(dense, *params)
+    r_peak = curve.max()
+    plateau = params[0] / (1 + params[2])            # R(d -> inf) = k_c / (1 + k_s)
+    si_true = (r_peak - plateau) / r_peak
+    gsf_true = dense[np.argmax(curve >= 0.95 * r_peak)]
+    step = 0.05
+    d = np.arange(step, 20.0 + step / 2, step)
+    r = rog(d, *params)
+    assert surround_suppression_index(r, d) == pytest.approx(si_true, abs=1e-3)
+    assert gsf_true <= grating_summation_field(r, d) < gsf_true + step
+
+
+def test_no_suppression_gives_zero_si():
+    d = np.linspace(0.2, 8.0, 40)
+    r = rog(d, 1.0, 0.5, 0.0, 1.0)
+    assert surround_suppression_index(r, d) == pytest.approx(0.0)
+    assert np.isnan(surround_suppression_index(np.zeros(5), np.arange(1.0, 6.0)))
+
+
+def test_duplicate_sizes_raise():
+    with pytest.raises(AnalysisError, match="distinct"):
+        surround_suppression_index([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
