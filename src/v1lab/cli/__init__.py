@@ -17,6 +17,8 @@ COMMANDS = (
     "v1lab.cli.run_cmd",
     "v1lab.cli.models_cmd",
     "v1lab.cli.stimuli_cmd",
+    "v1lab.cli.lesion_cmd",
+    "v1lab.cli.report_cmd",
 )
 
 

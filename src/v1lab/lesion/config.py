@@ -1,0 +1,49 @@
+"""Settings of a lesion experiment: :class:`LesionConfig` (the protocol's ``lesion:`` section, and the CLI's)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Thresholds", "LesionConfig"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Thresholds(_Strict):
+    """Cuts of the inactivity definitions (see :mod:`v1lab.lesion.inactivity`)."""
+
+    filter_norm: float = Field(0.1, gt=0, le=1, description="filter L2 norm / layer maximum below this: inactive "
+                               "(Kobayashi & Shouno 2020)")
+    sparsity: float = Field(0.99, gt=0, le=1, description="fraction of zero natural-image positions at least this")
+    stimulus_max: float = Field(0.1, gt=0, le=1, description="max stimulus response / layer maximum below this")
+    natural_mean: float = Field(0.1, gt=0, description="mean natural-image response / layer median below this")
+
+
+class LesionConfig(_Strict):
+    """A lesion experiment on one layer.
+
+    The model is the protocol's (or ``--model``); everything else is here.
+    """
+
+    images: str = Field(min_length=1, description="ImageNet-style folder: class sub-folders or <wnid>_<name>.JPEG")
+    layer: str = Field("conv1", min_length=1, description="layer whose channels are the units (dotted name)")
+    silence_at: str | None = Field(
+        None, description="module whose output is silenced; default: the first ReLU after a conv layer "
+        "(ResNet conv1 -> relu), or the layer itself")
+    mode: Literal["zero", "mean"] = Field("zero", description="silenced output set to 0 or to its natural-image mean")
+    n_random: int = Field(100, ge=0, description="random sets of the same size drawn per lesioned set (null)")
+    seed: int = Field(0, ge=0, description="seeds random sets and bootstrap intervals")
+    max_images: int | None = Field(None, ge=1, description="use only the first N images (sorted order)")
+    batch_size: int = Field(50, ge=1, description="images per forward pass")
+    single_units: bool = Field(True, description="lesion every unit alone (importance profile)")
+    units_table: str | None = Field(None, description="units.csv with class columns: lesion each class as a group")
+    responses: str | None = Field(None, description="run folder (or .nc file) with the layer's stimulus responses, "
+                                  "for the stimulus_max definition")
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the verdicts")
+    confidence: float = Field(0.95, gt=0, lt=1, description="level of the bootstrap confidence intervals")
+    n_bootstrap: int = Field(2000, ge=100, description="bootstrap resamples per interval")

@@ -1,0 +1,216 @@
+"""A whole lesion experiment in a run folder: measures, sets, forward passes (resumable), statistics, files.
+
+Files written (each atomically)::
+
+    RUN/manifest.json      model, weights sha256, settings, versions, timings, status
+    RUN/protocol.yaml      the effective LesionConfig
+    RUN/baseline.npz       unlesioned per-image outcomes and labels, natural-image statistics of the map
+    RUN/sets/<set>.npz     per-image outcomes of each lesioned set (a resumed run skips those present)
+    RUN/inactive.csv       per-unit inactivity measures and flags
+    RUN/lesion.csv         one row per lesioned set (paired tests, permutation p where it applies)
+    RUN/single_unit.csv    the single-unit rows, with Holm-adjusted p-values
+    RUN/null.csv           the random-control rows
+    RUN/verdicts.txt       one plain-language line per tested set
+    RUN/single_unit.png, RUN/null.png
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from statsmodels.stats.multitest import multipletests
+
+from v1lab._atomic import atomic_path, write_text
+from v1lab.errors import AnalysisError
+from v1lab.lesion.config import LesionConfig
+from v1lab.lesion.engine import ImageSource, LesionEngine
+from v1lab.lesion.inactivity import NaturalStats, inactive_channels, inactivity_table
+from v1lab.lesion.sets import (LesionSet, class_sets, inactive_sets, random_controls, read_class_groups,
+                               single_unit_sets)
+from v1lab.lesion.silencing import find_silenced_module
+from v1lab.lesion.stats import Outcomes, compare_paired, permutation_p, verdict
+from v1lab.protocol.run_folder import RunFolder
+from v1lab.recording.layers import resolve_layer
+
+__all__ = ["LesionResult", "run_lesion_experiment", "config_text"]
+
+#: Sets evaluated per pass over the images (the head output of a batch is shared by these).
+SETS_PER_PASS = 32
+
+
+@dataclass(frozen=True)
+class LesionResult:
+    """Tables of a finished experiment (also on disk in ``folder``)."""
+
+    folder: Path
+    silenced: str
+    inactive: pd.DataFrame
+    lesions: pd.DataFrame
+    verdicts: list[str]
+    seconds: float
+
+
+def config_text(config: LesionConfig, model_spec: str) -> str:
+    """The effective settings as YAML (the run's ``protocol.yaml``; a resume must match it)."""
+    return yaml.safe_dump({"model": model_spec, "lesion": config.model_dump(mode="json")}, sort_keys=True)
+
+
+def _save_outcomes(path: Path, outcomes: Outcomes, **extra) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, logp=outcomes.logp, top1=outcomes.top1, top5=outcomes.top5, **extra)
+
+
+def _load_outcomes(path: Path) -> tuple[Outcomes, dict]:
+    with np.load(path) as data:
+        rest = {k: data[k] for k in data.files if k not in ("logp", "top1", "top5")}
+        return Outcomes(data["logp"], data["top1"], data["top5"]), rest
+
+
+def _baseline(engine: LesionEngine, source: ImageSource, folder: RunFolder, batch_size: int):
+    path = folder.file("baseline.npz")
+    if path.is_file():
+        outcomes, rest = _load_outcomes(path)
+        stats = NaturalStats(rest["natural_total"], rest["natural_zeros"], int(rest["natural_count"]))
+        return outcomes, stats
+    outcomes, stats, labels = engine.baseline(source, batch_size=batch_size)
+    _save_outcomes(path, outcomes, labels=labels.numpy(), natural_total=stats.total, natural_zeros=stats.zeros,
+                   natural_count=np.int64(stats.count))
+    return outcomes, stats
+
+
+def _stimulus_max(config: LesionConfig, n_channels: int) -> np.ndarray | None:
+    if config.responses is None:
+        return None
+    from v1lab.lesion._responses import read_stimulus_max
+
+    return read_stimulus_max(config.responses, layer=config.layer, n_channels=n_channels)
+
+
+def _all_sets(config: LesionConfig, flags: dict[str, list[int]], n_channels: int) -> tuple[list, list]:
+    tested = inactive_sets(flags)
+    if config.units_table is not None:
+        tested += class_sets(read_class_groups(config.units_table, layer=config.layer, n_channels=n_channels))
+    controls = [r for s in tested for r in random_controls(s, n_channels, config.n_random, config.seed)]
+    singles = single_unit_sets(n_channels) if config.single_units else []
+    return tested, tested + singles + controls
+
+
+def _row(s: LesionSet, base: Outcomes, lesioned: Outcomes, config: LesionConfig) -> tuple[dict, object]:
+    cmp = compare_paired(base, lesioned, confidence=config.confidence, n_resamples=config.n_bootstrap,
+                         seed=int(zlib.crc32(f"{config.seed}:{s.set_id}".encode())))
+    return {"set_id": s.set_id, "kind": s.kind, "definition": s.definition, "draw": s.draw,
+            "channels": " ".join(str(c) for c in s.channels), "n": len(s.channels), **cmp.as_row()}, cmp
+
+
+def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSource, config: LesionConfig, *,
+                          folder: RunFolder, device: str | torch.device = "cpu", progress: bool = True
+                          ) -> LesionResult:
+    """Run (or finish) a lesion experiment in ``folder`` (already started: manifest written).
+
+    Parameters
+    ----------
+    module : nn.Module
+        The network in eval mode (normalised input -> logits). Its weights are never modified.
+    normalize : callable
+        Display images -> normalised input.
+    source : ImageSource
+        The images (already limited to ``config.max_images``).
+    config : LesionConfig
+    folder : RunFolder
+    device : str or torch.device
+    progress : bool
+    """
+    started = time.perf_counter()
+    layer_module = resolve_layer(module, config.layer)
+    first_images, _ = next(iter(source.batches(1)))
+    example = normalize(first_images.to(device, torch.float32))
+    silenced = config.silence_at or find_silenced_module(module, config.layer, example)
+    engine = LesionEngine(module, normalize, silenced, device=device, progress=progress)
+
+    base, natural = _baseline(engine, source, folder, config.batch_size)
+    n_channels = len(natural.mean)
+    weights = getattr(layer_module, "weight", None)
+    weights = weights if isinstance(weights, torch.Tensor) and weights.shape[0] == n_channels else None
+    table = inactivity_table(layer=config.layer, n_channels=n_channels, weights=weights, natural=natural,
+                             stimulus_max=_stimulus_max(config, n_channels), thresholds=config.thresholds)
+    _write_csv(folder.file("inactive.csv"), table)
+
+    tested, sets = _all_sets(config, inactive_channels(table), n_channels)
+    fill = torch.as_tensor(natural.mean, dtype=torch.float32) if config.mode == "mean" else None
+    pending = [s for s in sets if not folder.file(f"sets/{s.set_id}.npz").is_file()]
+    unique = list(dict.fromkeys(s.channels for s in pending))  # identical sets are run once
+    for start in range(0, len(unique), SETS_PER_PASS):
+        chunk = unique[start:start + SETS_PER_PASS]
+        desc = f"lesions {start + 1}-{start + len(chunk)}/{len(unique)}"
+        results = dict(zip(chunk, engine.lesion(source, chunk, batch_size=config.batch_size, fill=fill, desc=desc)))
+        for s in pending:
+            if s.channels in results:
+                _save_outcomes(folder.file(f"sets/{s.set_id}.npz"), results[s.channels],
+                               channels=np.asarray(s.channels))
+
+    rows, comparisons = [], {}
+    for s in sets:
+        outcomes, _ = _load_outcomes(folder.file(f"sets/{s.set_id}.npz"))
+        if len(outcomes) != len(base):
+            raise AnalysisError(f"{folder.file(f'sets/{s.set_id}.npz')}: {len(outcomes)} images; expected "
+                                f"{len(base)} (was the run resumed with other images?)")
+        row, cmp = _row(s, base, outcomes, config)
+        rows.append(row)
+        comparisons[s.set_id] = cmp
+    lesions = pd.DataFrame(rows)
+    verdicts = _permutation_columns(lesions, tested, comparisons, config)
+    single = lesions[lesions["kind"] == "single"].copy()
+    if not single.empty:
+        single.insert(0, "channel", [int(c) for c in single["channels"]])
+        for col in ("mcnemar_p", "wilcoxon_p"):
+            single[f"{col}_holm"] = multipletests(single[col].to_numpy(), method="holm")[1]
+    _write_csv(folder.file("lesion.csv"), lesions)
+    _write_csv(folder.file("single_unit.csv"), single)
+    _write_csv(folder.file("null.csv"), lesions[lesions["kind"] == "random"])
+    write_text(folder.file("verdicts.txt"), "\n".join(verdicts) + ("\n" if verdicts else ""))
+
+    from v1lab.lesion.figures import plot_null, plot_single_units
+
+    if not single.empty:
+        plot_single_units(single, folder.file("single_unit.png"), layer=config.layer)
+    if (lesions["kind"] == "random").any():
+        plot_null(lesions, folder.file("null.png"))
+    return LesionResult(folder.path, silenced, table, lesions, verdicts, time.perf_counter() - started)
+
+
+def _permutation_columns(lesions: pd.DataFrame, tested: list[LesionSet], comparisons: dict,
+                         config: LesionConfig) -> list[str]:
+    """Add permutation p-values (log-probability and top-1 effects) to the tested rows; return verdicts."""
+    for col in ("perm_p_logp", "perm_p_top1", "null_n", "null_median_delta_logp", "null_median_delta_top1"):
+        lesions[col] = np.nan
+    verdicts = []
+    for s in tested:
+        null = lesions[(lesions["kind"] == "random") & (lesions["definition"] == s.set_id)]
+        idx = lesions.index[lesions["set_id"] == s.set_id][0]
+        cmp = comparisons[s.set_id]
+        p_logp = med = None
+        if len(null):
+            p_logp = permutation_p(cmp.mean_delta_logp, null["mean_delta_logp"].to_numpy())
+            med = float(null["mean_delta_logp"].median())
+            lesions.loc[idx, "perm_p_logp"] = p_logp
+            lesions.loc[idx, "perm_p_top1"] = permutation_p(cmp.delta_top1, null["delta_top1"].to_numpy())
+            lesions.loc[idx, "null_n"] = len(null)
+            lesions.loc[idx, "null_median_delta_logp"] = med
+            lesions.loc[idx, "null_median_delta_top1"] = float(null["delta_top1"].median())
+        label = f"the {s.definition} {'inactive units' if s.kind == 'inactive' else 'group'}"
+        verdicts.append(verdict(label, len(s.channels), cmp, alpha=config.alpha, null_p=p_logp, null_median=med,
+                                n_null=len(null)))
+    return verdicts
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
