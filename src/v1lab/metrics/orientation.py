@@ -72,9 +72,9 @@ def circular_variance(responses, orientations_deg, *, axis: int = -1):
 
     Examples
     --------
-    >>> float(circular_variance([1.0, 1.0, 1.0, 1.0], [0, 45, 90, 135]))
+    >>> round(float(circular_variance([1.0, 1.0, 1.0, 1.0], [0, 45, 90, 135])), 12)
     1.0
-    >>> float(circular_variance([0.0, 3.0, 0.0, 0.0], [0, 45, 90, 135]))
+    >>> round(float(circular_variance([0.0, 3.0, 0.0, 0.0], [0, 45, 90, 135])), 12)
     0.0
     """
     r, vec = _vector_sum(responses, orientations_deg, axis)
