@@ -201,7 +201,8 @@ def ensure_converted(weights: ConvertedWeights, *, from_path: str | Path | None 
     tarball = _ensure_tarball(weights, None)
     state = weights.convert(tarball)
     with atomic_path(weights.path) as tmp:
-        torch.save(state, tmp)
+        with open(tmp, "wb") as fh:  # a file object keeps the temp name out of the archive: same bytes each time
+            torch.save(state, fh)
         digest = sha256_file(tmp)
     extra = weights.extra(tarball) if weights.extra is not None else {}
     write_json(weights.sidecar, {

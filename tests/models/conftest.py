@@ -1,0 +1,30 @@
+"""Fixtures for the model-zoo tests: an empty per-test v1lab home and torch home, offline by default."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from v1lab.models import resnet50_caffe
+
+
+@pytest.fixture
+def offline_home(tmp_path, monkeypatch) -> Path:
+    """A fresh ``$V1LAB_HOME`` and ``$TORCH_HOME`` under tmp_path, with ``$V1LAB_OFFLINE=1``."""
+    monkeypatch.setenv("V1LAB_HOME", str(tmp_path / "v1lab"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("V1LAB_OFFLINE", "1")
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def cached_caffe_weights():
+    """Paths (tarball, path, sidecar) of resnet50-caffe in the default cache, else skip.
+
+    The cache is filled by ``v1lab fetch resnet50-caffe`` (CI runs it before pytest).
+    """
+    weights = resnet50_caffe.WEIGHTS
+    if not (resnet50_caffe.is_cached() and weights.tarball.is_file()):
+        pytest.skip(f"resnet50-caffe weights not in {weights.folder}; run `v1lab fetch resnet50-caffe` first "
+                    "(CI does so before pytest)")
+    return SimpleNamespace(tarball=weights.tarball, path=weights.path, sidecar=weights.sidecar)
