@@ -4,7 +4,11 @@ Every stimulus is ``background + m(x, y) * amplitude`` in linear RGB, with ``amp
 the requested contrast (:mod:`v1lab.stimuli.colorimetry`); this module draws ``m`` only. Functions take
 sub-pixel positions ``x`` (1, W*s) and ``y`` (H*s, 1) in degrees (x right, y up, origin at the stimulus centre)
 and parameters as tensors of shape (B, 1, 1); they return (B, H*s, W*s). Sharp edges are anti-aliased by the
-caller, which averages the sub-pixel samples over each pixel.
+caller, which averages the sub-pixel samples over each pixel; in addition every sharp edge (apertures, bars,
+squares, square-wave stripes) is drawn with the area-weighted coverage of each sub-pixel sample,
+``clamp(1/2 - d / delta, 0, 1)`` for signed distance ``d`` to the edge and sample width ``delta`` (exact for an
+edge parallel to the pixel grid, within a few per cent of a sub-pixel otherwise), so areas and positions are
+right to a small fraction of a pixel. White-noise checks are drawn by supersampling alone.
 
 Orientation convention: ``orientation_deg`` is the angle of the stripes (or of a bar's long axis),
 counter-clockwise from horizontal as seen on screen; 0 = horizontal stripes whose luminance varies along the
@@ -17,7 +21,7 @@ import math
 
 import torch
 
-__all__ = ["across_along", "carrier", "aperture", "check_signs", "FAMILY_PATTERNS"]
+__all__ = ["across_along", "coverage", "carrier", "aperture", "check_signs", "FAMILY_PATTERNS"]
 
 
 def across_along(x, y, orientation_deg):
@@ -27,10 +31,19 @@ def across_along(x, y, orientation_deg):
     return -x * s + y * c, x * c + y * s
 
 
-def carrier(u, sf_cpd, phase_deg, waveform: str):
-    """Sine (``cos(2 pi f u - phase)``) or square (its sign) wave along ``u``, values in [-1, 1]."""
-    wave = torch.cos(2 * math.pi * sf_cpd * u - torch.deg2rad(phase_deg))
-    return wave if waveform == "sine" else torch.sign(wave)
+def coverage(distance, p):
+    """Fraction of a sub-pixel sample inside an edge at signed ``distance`` (degrees, negative inside)."""
+    return (0.5 - distance / p["sample_deg"]).clamp(0.0, 1.0)
+
+
+def carrier(u, sf_cpd, phase_deg, waveform: str, p):
+    """Sine (``cos(2 pi f u - phase)``) or square (its sign, edges area-weighted) wave along ``u``, in [-1, 1]."""
+    psi = 2 * math.pi * sf_cpd * u - torch.deg2rad(phase_deg)
+    if waveform == "sine":
+        return torch.cos(psi)
+    wrapped = torch.remainder(psi + math.pi, 2 * math.pi) - math.pi  # in [-pi, pi): 0 = middle of bright stripe
+    distance = (wrapped.abs() - math.pi / 2) / (2 * math.pi * sf_cpd)  # to the nearest stripe edge, degrees
+    return 2 * coverage(distance, p) - 1
 
 
 def aperture(r, kind: str, p):
@@ -45,14 +58,14 @@ def aperture(r, kind: str, p):
     if kind == "none":
         return torch.ones_like(r)
     if kind == "circular":
-        return (r <= p["size_deg"] / 2).to(r.dtype)
+        return coverage(r - p["size_deg"] / 2, p)
     if kind == "gaussian":
         sigma = p["size_deg"] / 4
         return torch.exp(-(r * r) / (2 * sigma * sigma))
     if kind == "annulus":
-        return ((r >= p["inner_deg"] / 2) & (r <= p["size_deg"] / 2)).to(r.dtype)
+        return coverage(r - p["size_deg"] / 2, p) * (1 - coverage(r - p["inner_deg"] / 2, p))
     if kind == "centre_annulus":
-        return ((r <= p["size_deg"] / 2) | (r >= p["gap_deg"] / 2)).to(r.dtype)
+        return coverage(r - p["size_deg"] / 2, p) + 1 - coverage(r - p["gap_deg"] / 2, p)
     raise AssertionError(f"aperture kind {kind!r} passed validation")  # validated in families.py
 
 
@@ -65,27 +78,27 @@ def _radius(x, y, p=None):
 def _grating(x, y, p, cat):
     u, _ = across_along(x, y, p["orientation_deg"])
     r, _, _ = _radius(x, y)
-    return carrier(u, p["sf_cpd"], p["phase_deg"], cat["waveform"]) * aperture(r, cat["aperture"], p)
+    return carrier(u, p["sf_cpd"], p["phase_deg"], cat["waveform"], p) * aperture(r, cat["aperture"], p)
 
 
 def _gabor(x, y, p, cat):
     r, xs, ys = _radius(x, y, p)
     u, _ = across_along(xs, ys, p["orientation_deg"])
     sigma = p["sigma_deg"]
-    return carrier(u, p["sf_cpd"], p["phase_deg"], "sine") * torch.exp(-(r * r) / (2 * sigma * sigma))
+    return carrier(u, p["sf_cpd"], p["phase_deg"], "sine", p) * torch.exp(-(r * r) / (2 * sigma * sigma))
 
 
 def _bar(x, y, p, cat):
     _, xs, ys = _radius(x, y, p)
     u, v = across_along(xs, ys, p["orientation_deg"])
-    inside = (v.abs() <= p["length_deg"] / 2) & (u.abs() <= p["width_deg"] / 2)
-    return p["polarity"] * inside.to(x.dtype)
+    inside = coverage(v.abs() - p["length_deg"] / 2, p) * coverage(u.abs() - p["width_deg"] / 2, p)
+    return p["polarity"] * inside
 
 
 def _sparse_noise(x, y, p, cat):
     _, xs, ys = _radius(x, y, p)
     half = p["size_deg"] / 2
-    return p["polarity"] * ((xs.abs() <= half) & (ys.abs() <= half)).to(x.dtype)
+    return p["polarity"] * coverage(xs.abs() - half, p) * coverage(ys.abs() - half, p)
 
 
 _P = 2147483647  # 2**31 - 1: keeps every product below 2**62, so int64 never overflows on any device
@@ -113,7 +126,7 @@ def _white_noise(x, y, p, cat):
     j = torch.floor(y / check).to(torch.int64)
     signs = check_signs(p["seed"].to(torch.int64), i, j).to(x.dtype)
     half = p["size_deg"] / 2
-    return signs * ((x.abs() <= half) & (y.abs() <= half)).to(x.dtype)
+    return signs * coverage(x.abs() - half, p) * coverage(y.abs() - half, p)
 
 
 def _color_field(x, y, p, cat):
@@ -123,12 +136,12 @@ def _color_field(x, y, p, cat):
 
 def _opponent_patch(x, y, p, cat):
     r, _, _ = _radius(x, y)
-    centre = (r <= p["size_deg"] / 2).to(x.dtype)
-    surround = ((r > p["size_deg"] / 2) & (r <= p["surround_deg"] / 2)).to(x.dtype)
+    centre = coverage(r - p["size_deg"] / 2, p)
+    surround = coverage(r - p["surround_deg"] / 2, p) - centre
     if cat["opponency"] == "single":
         return centre - surround
     u, _ = across_along(x, y, p["orientation_deg"])
-    return carrier(u, p["sf_cpd"], p["phase_deg"], "sine") * (centre - surround)
+    return carrier(u, p["sf_cpd"], p["phase_deg"], "sine", p) * (centre - surround)
 
 
 #: family name -> pattern function ``(x, y, numeric params, categorical params) -> m``.

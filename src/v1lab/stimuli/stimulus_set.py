@@ -141,6 +141,7 @@ class StimulusSet:
         if "seed" in table:
             numeric["seed"] = torch.tensor(table["seed"].to_numpy(np.int64), device=device).reshape(-1, 1, 1)
         numeric["contrast"] = torch.tensor(table["contrast"].to_numpy(), dtype=dtype).to(device).reshape(-1, 1, 1)
+        numeric["sample_deg"] = 1.0 / (self.ppd * supersample)  # width of one sub-pixel sample, degrees
         m = pixel_average(FAMILY_PATTERNS[self.family](x, y, numeric, categorical), supersample)
         background = torch.tensor(self._background[stim_rows], dtype=dtype).to(device)[:, :, None, None]
         amplitude = torch.tensor(self._amplitude[stim_rows], dtype=dtype).to(device)[:, :, None, None]

@@ -1,0 +1,77 @@
+"""Colorimetry against published numbers and cone-space identities (not against the generator itself)."""
+
+import colour
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from v1lab.errors import GamutError
+from v1lab.stimuli import colorimetry as cm
+
+
+def test_cie_2006_lms_to_xyz_matches_published_coefficients():
+    # CIE 170-2:2015 (Stockman & Sharpe 2000 fundamentals -> CIE 2006 XYZ), coefficients as published
+    published = np.array([[1.94735469, -1.41445123, 0.36476327],
+                          [0.68990272, 0.34832189, 0.0],
+                          [0.0, 0.0, 1.93485343]])
+    np.testing.assert_allclose(cm.LMS_TO_XYZ, published, atol=2e-6)
+
+
+def test_rgb_to_lms_reproduces_srgb_luminance_row():
+    # Y from cones (V* = 0.68990272 L + 0.34832189 M) equals the sRGB standard's Y row (0.2126, 0.7152, 0.0722)
+    np.testing.assert_allclose(cm.LUMINANCE_WEIGHTS @ cm.RGB_TO_LMS, [0.2126, 0.7152, 0.0722], atol=1e-12)
+
+
+@pytest.mark.parametrize("x", [0.0, 0.002, 0.0031308, 0.01, 0.2, 0.5, 0.9, 1.0])
+def test_transfer_function_matches_colour_science(x):
+    ours = cm.encode_srgb(torch.tensor([x], dtype=torch.float64)).item()
+    assert ours == pytest.approx(float(colour.cctf_encoding(x, function="sRGB")), abs=1e-12)
+    back = cm.decode_srgb(torch.tensor([ours], dtype=torch.float64)).item()
+    assert back == pytest.approx(float(colour.cctf_decoding(ours, function="sRGB")), abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (4, 3), elements=st.floats(0.0, 1.0)), st.floats(0.05, 0.95))
+def test_dkl_round_trip_is_exact(srgb, mean_luminance):
+    back = cm.dkl_to_srgb(cm.srgb_to_dkl(srgb, mean_luminance), mean_luminance)
+    np.testing.assert_allclose(back, srgb, atol=1e-6)
+
+
+def _peak_lms(azimuth, elevation, mean_luminance=0.5):
+    amplitude, _ = cm.modulation_rgb(azimuth, elevation, mean_luminance)
+    background = cm.background_rgb(mean_luminance)
+    return cm.RGB_TO_LMS @ background, cm.RGB_TO_LMS @ (background + amplitude)
+
+
+@pytest.mark.parametrize("mean_luminance", [0.2, 0.5, 0.8])
+def test_isoluminant_l_minus_m_leaves_s_and_luminance_unchanged(mean_luminance):
+    lms0, lms = _peak_lms(0.0, 0.0, mean_luminance)
+    delta = lms - lms0
+    assert abs(delta[2]) < 1e-12 * lms0[2]                                  # S unchanged
+    assert abs(cm.LUMINANCE_WEIGHTS @ delta) < 1e-12                        # L+M (luminance) unchanged
+    assert delta[0] > 0 > delta[1]                                          # L up, M down at azimuth 0
+
+
+def test_s_axis_isolates_s_cones_and_luminance_axis_is_equal_cone_contrast():
+    lms0, lms = _peak_lms(90.0, 0.0)
+    np.testing.assert_allclose((lms - lms0)[:2], 0.0, atol=1e-12)
+    assert lms[2] > lms0[2]
+    lms0, lms = _peak_lms(0.0, 90.0)
+    contrast = (lms - lms0) / lms0
+    np.testing.assert_allclose(contrast, contrast[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("azimuth, elevation", [(0, 0), (90, 0), (45, 0), (200, 30), (0, 90), (10, -60)])
+def test_full_contrast_touches_the_gamut_boundary(azimuth, elevation):
+    amplitude, _ = cm.modulation_rgb(azimuth, elevation, 0.5)
+    extremes = np.concatenate([0.5 + amplitude, 0.5 - amplitude])
+    assert extremes.min() >= -1e-12 and extremes.max() <= 1 + 1e-12
+    assert min(extremes.min(), 1 - extremes.max()) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_dkl_to_srgb_outside_gamut_raises_with_amount():
+    with pytest.raises(GamutError, match=r"outside the sRGB gamut by 0\.\d+"):
+        cm.dkl_to_srgb(np.array([0.0, 1.5, 0.0]))

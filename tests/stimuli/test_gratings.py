@@ -1,0 +1,146 @@
+"""Gratings against physics: FFT orientation and frequency, phase shifts, isoluminance, apertures, stimupy."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from v1lab.stimuli import Geometry
+from v1lab.stimuli.colorimetry import decode_srgb
+
+PPD = 28.0
+
+
+def _dominant(image: np.ndarray, pad: int = 1024):
+    """(orientation of the stripes in degrees, spatial frequency in cycles/degree) of the FFT peak.
+
+    Hann-windowed, zero-padded 2-D FFT of the mean-subtracted image; the peak's wave vector (fx, fy) is in
+    cycles/pixel with fy along rows (downwards), so on screen (y up) it is (fx, -fy); the stripes run at
+    90 degrees to the wave vector.
+    """
+    h, w = image.shape
+    window = np.outer(np.hanning(h), np.hanning(w))
+    spectrum = np.abs(np.fft.fft2((image - image.mean()) * window, s=(pad, pad)))
+    spectrum[:, pad // 2:] = 0  # keep fx >= 0 (the spectrum of a real image is symmetric)
+    iy, ix = np.unravel_index(np.argmax(spectrum), spectrum.shape)
+    fy, fx = np.fft.fftfreq(pad)[iy], np.fft.fftfreq(pad)[ix]
+    orientation = (np.degrees(np.arctan2(-fy, fx)) - 90.0) % 180.0
+    return orientation, np.hypot(fx, fy) * PPD
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.0, 179.9), st.floats(1.5, 6.0), st.floats(0.0, 360.0))
+def test_fft_finds_requested_orientation_and_frequency(make_set, cie_y, orientation, sf, phase):
+    stim = make_set("grating", {"orientation_deg": orientation, "sf_cpd": sf, "phase_deg": phase})
+    image = cie_y(stim.render(Geometry.centred(128, PPD)))[0]
+    found_orientation, found_sf = _dominant(image)
+    error = (found_orientation - orientation + 90.0) % 180.0 - 90.0
+    assert abs(error) < 1.0
+    assert found_sf == pytest.approx(sf, rel=0.02)
+
+
+def test_orientation_zero_is_horizontal_stripes_and_phase_zero_is_bright_at_centre(make_set, cie_y):
+    stim = make_set("grating", {"orientation_deg": 0.0, "sf_cpd": 2.0})
+    y = cie_y(stim.render(Geometry.centred(65, PPD)))[0]
+    assert np.ptp(y, axis=1).max() < 1e-6          # constant along each row: horizontal stripes
+    assert y[32, 32] == pytest.approx(y.max())     # bright stripe through the centre
+
+
+def test_orientation_is_counter_clockwise_on_screen(make_set, cie_y):
+    # 45 degrees: stripes rise to the right on screen, i.e. constant along (row - 1, col + 1)
+    y = cie_y(make_set("grating", {"orientation_deg": 45.0, "sf_cpd": 2.0}).render(Geometry.centred(33, PPD)))[0]
+    assert np.allclose(y[1:, :-1], y[:-1, 1:], atol=1e-6)
+
+
+@pytest.mark.parametrize("orientation, axis, sign", [(0.0, 0, -1), (90.0, 1, -1), (180.0 - 1e-9, 0, 1)])
+def test_phase_step_shifts_pattern_by_expected_pixels(orientation, axis, sign, make_set, cie_y):
+    # sf = ppd / 16: one period is 16 px, so a 90-degree step moves the pattern 4 px along (-sin t, cos t)
+    # on screen: up (towards row 0) for t = 0, left for t = 90
+    fixed = {"orientation_deg": orientation, "sf_cpd": PPD / 16}
+    images = make_set("grating", fixed, {"phase_deg": [0.0, 90.0]}).render(Geometry.centred(64, PPD))
+    y0, y90 = cie_y(images)
+    shifted = np.roll(y0, sign * 4, axis=axis)
+    np.testing.assert_allclose(y90, shifted, atol=1e-5)
+
+
+def test_isoluminant_grating_has_constant_cie_y(make_set, cie_y):
+    images = make_set("grating", {"orientation_deg": 30.0, "sf_cpd": 2.0, "color_direction": "L-M"}).render(
+        Geometry.centred(64, PPD))
+    y = cie_y(images)[0]
+    assert np.ptp(y) < 0.01 * y.mean()
+    rgb = decode_srgb(images.double())[0]
+    assert (rgb[0].max() - rgb[0].min()) > 0.9  # it is a strong red-green modulation nonetheless
+
+
+@pytest.mark.parametrize("aperture, extra, area", [
+    ("circular", {"size_deg": 2.0}, np.pi * (2.0 * PPD) ** 2 / 4),
+    ("annulus", {"size_deg": 2.5, "inner_deg": 1.0}, np.pi * ((2.5 * PPD) ** 2 - (1.0 * PPD) ** 2) / 4),
+    ("gaussian", {"size_deg": 1.2}, 2 * np.pi * (1.2 * PPD / 4) ** 2),
+])
+def test_aperture_covers_expected_area(aperture, extra, area, make_set, cie_y):
+    stim = make_set("color_field", {"aperture": aperture, "color_direction": "luminance", **extra}) \
+        if aperture != "annulus" else make_set("grating", {"aperture": "annulus", "orientation_deg": 0.0,
+                                                            "sf_cpd": 1e-6, **extra})
+    y = cie_y(stim.render(Geometry(96, 97, 47.3, 48.6, PPD)))[0]
+    covered = (y - 0.5) / 0.5  # linear-light modulation: 1 inside, 0 outside, fractional on the edge
+    assert covered.sum() == pytest.approx(area, rel=0.005)
+
+
+def test_crops_with_consistent_centres_render_identical_overlap(make_set, cie_y):
+    big = Geometry(70, 90, 33.4, 41.7, PPD)
+    crop_rows, crop_cols = slice(10, 60), slice(25, 80)
+    small = Geometry(50, 55, 33.4 - 10, 41.7 - 25, PPD)
+    sets = [
+        make_set("grating", {"orientation_deg": 23.0, "sf_cpd": 2.5, "phase_deg": 40.0, "aperture": "circular",
+                             "size_deg": 1.3, "color_direction": "dkl(30,20)", "contrast": 0.7}),
+        make_set("gabor", {"orientation_deg": 100.0, "sf_cpd": 3.0, "sigma_deg": 0.3, "x_deg": 0.2}),
+        make_set("bar", {"orientation_deg": 70.0, "length_deg": 1.0, "width_deg": 0.1, "y_deg": -0.2}),
+        make_set("white_noise", {"seed": 7, "check_deg": 0.1, "size_deg": 1.5}),
+    ]
+    for stim in sets:
+        a = stim.render(big)[0, :, crop_rows, crop_cols]
+        b = stim.render(small)[0]
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("orientation, phase", [(0.0, 0.0), (30.0, 33.0), (118.0, 250.0)])
+def test_sine_grating_matches_stimupy(orientation, phase, make_set, cie_y):
+    """Pixel-by-pixel against ``stimupy.components.waves.sine`` with its conventions mapped to ours.
+
+    Mapping: stimupy's ``rotation`` is the direction of the modulation (wave vector), counter-clockwise from
+    horizontal, so rotation = orientation + 90; it draws ``sin(2 pi f d + phase_shift)`` along that direction,
+    ours ``cos(2 pi f u - phase)`` = ``sin(2 pi f u + 90 - phase)``, so phase_shift = 90 - phase. With
+    ``origin="mean"`` stimupy spaces its n pixel centres over ``visual_size`` with ``linspace`` (spacing
+    visual_size / (n - 1)), so visual_size = (n - 1) / ppd gives our spacing of 1/ppd around the centre
+    (n - 1) / 2. stimupy rescales the drawn image so its sampled min and max hit ``intensities`` and nudges
+    distances by 1e-5 degrees, so both images are min-max normalised before comparing; we point-sample
+    (supersample=1) like stimupy and compare in linear light.
+    """
+    from stimupy.components import waves
+
+    n, sf = 64, 1.5
+    stim = make_set("grating", {"orientation_deg": orientation, "sf_cpd": sf, "phase_deg": phase, "contrast": 0.8})
+    ours = cie_y(stim.render(Geometry.centred(n, PPD), supersample=1, dtype=torch.float64))[0]
+    theirs = waves.sine(visual_size=(n - 1) / PPD, shape=n, frequency=sf, rotation=orientation + 90,
+                        phase_shift=90 - phase, intensities=(0.0, 1.0), origin="mean",
+                        distance_metric="oblique")["img"]
+
+    def normalise(img):
+        return (img - img.min()) / np.ptp(img)
+
+    np.testing.assert_allclose(normalise(ours), normalise(theirs), atol=2e-4)
+
+
+def test_square_wave_is_binary_with_half_duty_cycle(make_set, cie_y):
+    stim = make_set("grating", {"orientation_deg": 90.0, "sf_cpd": PPD / 16, "waveform": "square"})
+    # period 16 px with the stripe edges on pixel boundaries: every pixel is fully light or fully dark
+    y = cie_y(stim.render(Geometry.centred(64, PPD)))[0]
+    levels = np.unique(np.round(y, 4))
+    assert len(levels) == 2 and levels == pytest.approx([0.0, 1.0], abs=1e-4)
+    assert (y > 0.5).mean() == pytest.approx(0.5)
+    # shifted by a quarter pixel (phase 360 / 64): edge pixels are 1/4 and 3/4 covered, in linear light
+    shifted = make_set("grating", {"orientation_deg": 90.0, "sf_cpd": PPD / 16, "waveform": "square",
+                                   "phase_deg": 360 / 64})
+    levels = np.unique(np.round(cie_y(shifted.render(Geometry.centred(64, PPD)))[0], 4))
+    assert levels == pytest.approx([0.0, 0.25, 0.75, 1.0], abs=1e-4)
