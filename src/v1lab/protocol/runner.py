@@ -8,7 +8,6 @@ resumes from the first missing file and gives results identical to an uninterrup
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -48,27 +47,35 @@ def prepare_run(path: str | Path, overrides: dict | None = None):
 
 
 def record_layer(recorder: CentreUnitRecorder, stim, geometry, *, batch_size: int, progress=None) -> np.ndarray:
-    """Responses (n_stimuli, n_channels) of the recorder's centre units to every stimulus of ``stim``."""
+    """Responses (n_stimuli, n_channels) of the recorder's centre units to every stimulus of ``stim``.
+
+    Stimuli are rendered on the recording device one batch at a time, so memory does not grow with the
+    size of the set.
+    """
     n = len(stim.params)
     out = []
-    for rows in recorder.batches(n, batch_size):
+    for start in range(0, n, batch_size):
+        rows = np.arange(start, min(start + batch_size, n))
         images = stim.render(geometry, rows, device=recorder.device)
-        out.append(recorder.record(images).cpu())
+        out.append(recorder.record(images))
         if progress is not None:
             progress.update(len(rows))
     return torch.cat(out).numpy() if out else np.zeros((0, recorder.n_channels), np.float32)
 
 
 def layer_responses(folder: RunFolder, layer: str, set_names: list[str]):
-    """The recorded responses of one layer over all its sets, joined along the stimulus dimension."""
-    import xarray as xr
+    """The recorded responses of one layer over all its sets, joined along the stimulus dimension.
 
-    parts, blank = [], None
+    Parameters that a set does not have are NaN (numbers) or "" (text) for its stimuli.
+    """
+    tables, values, blank, last = [], [], None, None
     for name in set_names:
-        responses, blank = load_responses(folder.responses_path(layer, name))
-        parts.append(responses)
-    joined = xr.concat(parts, dim="stimulus", join="outer", coords="different", compat="equals",
-                       combine_attrs="override")
+        last, blank = load_responses(folder.responses_path(layer, name))
+        tables.append(pd.DataFrame({c: last.coords[c].values for c in last.coords
+                                    if last.coords[c].dims == ("stimulus",) and c != "stimulus"}))
+        values.append(last.values)
+    joined = responses_to_dataarray(np.concatenate(values, axis=1).T, pd.concat(tables, ignore_index=True),
+                                    layer=layer, channels=last.channel.values, attrs=dict(last.attrs))
     return joined, blank
 
 
@@ -99,8 +106,9 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
     t0 = time.perf_counter()
     tables = []
     for layer in protocol.layers:
-        recorder = CentreUnitRecorder(model, layer.name, response=layer.response, device=dev)
-        geometry = dataclasses.replace(recorder.canvas, ppd=protocol.ppd)
+        recorder = CentreUnitRecorder(model, layer.name, response=layer.response, device=dev,
+                                      batch_size=protocol.output.batch_size, ppd=protocol.ppd)
+        geometry = recorder.canvas
         channels = protocol.units.channels(recorder.n_channels)
         todo = [s for s in sets.values() if not folder.responses_path(layer.title, s.name).exists()]
         bar = tqdm(total=sum(len(s.params) for s in todo), unit="stim", desc=layer.title,
@@ -112,16 +120,32 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
                     blank = recorder.record(stim.blank(geometry, device=dev)).cpu().numpy()[0, channels]
                 responses = record_layer(recorder, stim, geometry, batch_size=protocol.output.batch_size,
                                          progress=bar)
-                data = responses_to_dataarray(responses[:, channels], stim.params.assign(set=stim.name),
-                                              layer=layer.title, channels=channels, model=protocol.model)
-                save_responses(folder.responses_path(layer.title, stim.name), data, blank,
-                               geometry=geometry, receptive_field=recorder.receptive_field)
+                data = responses_to_dataarray(
+                    responses[:, channels], stim.params.assign(set=stim.name), layer=layer.title,
+                    channels=channels, attrs=_layer_attrs(protocol.model, layer, recorder))
+                save_responses(folder.responses_path(layer.title, stim.name), data, blank)
         joined, blank = layer_responses(folder, layer.title, list(sets))
         tables.append(characterise_layer(joined, blank, roles, criteria))
     units = pd.concat(tables, ignore_index=True)
     _write_table(folder, "units", units, protocol.output.formats)
     folder.finish(recording_seconds=round(time.perf_counter() - t0, 3), n_units=len(units))
     return folder
+
+
+def _layer_attrs(model_spec: str, layer, recorder: CentreUnitRecorder) -> dict:
+    """Metadata stored with each response file: what was recorded, where, and on which canvas."""
+    rf, geometry = recorder.receptive_field, recorder.canvas
+    return {
+        "model": model_spec,
+        "module": layer.name,
+        "response": layer.response,
+        "rf_size_px": list(rf.size),
+        "rf_jump_px": list(rf.jump),
+        "rf_centre_px": list(recorder.rf_centre),
+        "crop_box_px": list(recorder.crop_box),
+        "canvas_centre_px": [geometry.centre_y_px, geometry.centre_x_px],
+        "ppd": geometry.ppd,
+    }
 
 
 def _write_table(folder: RunFolder, stem: str, table: pd.DataFrame, formats) -> None:

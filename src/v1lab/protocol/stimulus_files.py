@@ -33,13 +33,18 @@ def find_stimulus_file(ref: str, protocol_path: Path) -> Path:
 
 
 def load_protocol_stimuli(protocol: Protocol, protocol_path: Path) -> dict[str, StimulusSet]:
-    """The protocol's stimulus sets by name, in protocol order; duplicate names are an error."""
+    """The protocol's stimulus sets by name, in protocol order, at the protocol's pixels per degree.
+
+    Duplicate names, and analysis roles naming a set the protocol does not show, are errors.
+    """
     sets: dict[str, StimulusSet] = {}
     for i, ref in enumerate(protocol.stimuli):
         if ref.file is not None:
             stim = load_stimulus_set(find_stimulus_file(ref.file, protocol_path))
         else:
             stim = stimulus_set_from_dict(ref.inline, source=f"{protocol_path}: stimuli.{i}.inline")
+        if stim.ppd != protocol.ppd:
+            stim = stim.with_ppd(protocol.ppd)
         if stim.name in sets:
             raise ProtocolError(f"{protocol_path}: field 'stimuli.{i}': stimulus set '{stim.name}' is listed twice")
         sets[stim.name] = stim

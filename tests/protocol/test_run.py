@@ -1,0 +1,123 @@
+"""End-to-end runs through the real CLI on a tiny network: outputs, manifest, never-overwrite, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from v1lab.cli import main
+
+HERE = Path(__file__).parent
+REPO = HERE.parents[1]
+
+
+def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16) -> Path:
+    protocol = {
+        "name": "tiny",
+        "model": model,
+        "device": "cpu",
+        "layers": [{"name": "relu", "label": "conv1"}, "layer1"],
+        "stimuli": [str(REPO / "stimuli" / f"{n}.yaml") for n in
+                    ("gratings_osp_quick", "isoluminant_osp_quick", "color_fields_quick")],
+        "analyses": {"roles": {"luminance_gratings": "gratings_osp_quick",
+                               "chromatic_gratings": "isoluminant_osp_quick",
+                               "uniform_fields": "color_fields_quick"}},
+        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size},
+    }
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(protocol))
+    return path
+
+
+def _responses(run: Path) -> dict:
+    out = {}
+    for f in sorted((run / "responses").rglob("*.nc")):
+        with xr.open_dataset(f, engine="h5netcdf") as ds:
+            out[str(f.relative_to(run))] = {k: ds[k].values.copy() for k in ds.data_vars}
+    return out
+
+
+@pytest.fixture(scope="module")
+def complete_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("complete")
+    path = _protocol(tmp, f"python:{HERE / 'tiny_net.py'}:make")
+    assert main(["run", str(path), "--out", str(tmp / "run"), "--no-progress"]) == 0
+    return path, tmp / "run"
+
+
+def test_run_writes_tables_responses_and_manifest(complete_run):
+    _, run = complete_run
+    units = pd.read_csv(run / "units.csv")
+    assert set(units["layer"]) == {"conv1", "layer1"}
+    assert len(units) == 8 + 12
+    assert pd.read_parquet(run / "units.parquet").shape == units.shape
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 0
+    assert manifest["model"].endswith("tiny_net.py:make") and "torch" in manifest["versions"]
+    assert "gratings_osp_quick" in manifest["protocol"]
+    assert len(list((run / "responses").rglob("*.nc"))) == 6
+
+
+def test_run_never_overwrites(complete_run, capsys):
+    path, run = complete_run
+    assert main(["run", str(path), "--out", str(run), "--no-progress"]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_path):
+    """The state a kill leaves (some whole files, a stray temporary file) resumes to the same results."""
+    path, run = complete_run
+    partial = tmp_path / "partial"
+    import shutil
+
+    shutil.copytree(run, partial)
+    for f in ["units.csv", "units.parquet", "responses/layer1/color_fields_quick.nc",
+              "responses/layer1/isoluminant_osp_quick.nc"]:
+        (partial / f).unlink()
+    (partial / "responses" / "layer1" / ".isoluminant_osp_quick.nc.x.tmp").write_bytes(b"half")
+    assert main(["run", str(path), "--resume", str(partial), "--no-progress"]) == 0
+    assert _responses(partial).keys() == _responses(run).keys()
+    for key, data in _responses(run).items():
+        for var, values in data.items():
+            np.testing.assert_array_equal(_responses(partial)[key][var], values)
+    pd.testing.assert_frame_equal(pd.read_csv(partial / "units.csv"), pd.read_csv(run / "units.csv"))
+    assert json.loads((partial / "manifest.json").read_text())["resumed"]
+
+
+def test_resume_refuses_a_different_protocol(complete_run, tmp_path, capsys):
+    path, run = complete_run
+    assert main(["run", str(path), "--resume", str(run), "--set", "seed=5", "--no-progress"]) == 2
+    assert "differs from the one this run started with" in capsys.readouterr().err
+
+
+def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
+    """SIGKILL a real run half-way (a slowed-down copy of the network), then --resume it."""
+    _, reference = complete_run
+    path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow")
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.rglob("*.nc"))) < 2:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(out.rglob("*.nc")))
+    assert 2 <= done < 6, "the run was not interrupted half-way"
+    assert not (out / "units.csv").exists()
+    resumed = subprocess.run(cmd[:5] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    got, want = _responses(out), _responses(reference)
+    assert got.keys() == want.keys()
+    for key in want:
+        for var in want[key]:
+            np.testing.assert_allclose(got[key][var], want[key][var], rtol=0, atol=0)
