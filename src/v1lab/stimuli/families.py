@@ -221,9 +221,12 @@ def _resolve_colour(df: pd.DataFrame, source: str) -> tuple[np.ndarray, np.ndarr
     background = np.repeat(df["mean_luminance"].to_numpy()[:, None], 3, axis=1)
     lms0 = background @ colorimetry.RGB_TO_LMS.T
     cone = (amplitude @ colorimetry.RGB_TO_LMS.T) / lms0
+    def exact_zero(values):  # float residue of silenced cones (~1e-17) reported as the 0 it stands for
+        return np.where(np.abs(values) < 1e-12, 0.0, values)
+
     df["dkl_contrast"] = df["contrast"] * scale
-    df["l_cone_contrast"], df["m_cone_contrast"], df["s_cone_contrast"] = cone.T
-    df["luminance_contrast"] = colorimetry.luminance(amplitude) / colorimetry.luminance(background)
+    df["l_cone_contrast"], df["m_cone_contrast"], df["s_cone_contrast"] = exact_zero(cone.T)
+    df["luminance_contrast"] = exact_zero(colorimetry.luminance(amplitude) / colorimetry.luminance(background))
     return background, amplitude
 
 

@@ -11,6 +11,9 @@ from v1lab.stimuli.stimulus_set import StimulusSet
 __all__ = ["contact_sheet"]
 
 _SHOWN_ALWAYS = ("color_direction",)
+# reported colour quantities derived from the requested ones (shown in params, not under the images)
+_DERIVED = ("dkl_azimuth_deg", "dkl_elevation_deg", "dkl_contrast", "l_cone_contrast", "m_cone_contrast",
+            "s_cone_contrast", "luminance_contrast", "sf_cpp", "ppd")
 
 
 def _label(row, columns) -> str:
@@ -36,7 +39,7 @@ def contact_sheet(stim: StimulusSet, out: str | Path, *, max_images: int = 36, s
     rows = np.unique(np.linspace(0, len(stim) - 1, n).round().astype(int))
     images = stim.render(Geometry.centred(size_px, stim.ppd), rows, device=device).cpu().permute(0, 2, 3, 1)
     varying = [c for c in stim.params.columns
-               if stim.params[c].astype(str).nunique() > 1 and not c.endswith("_px") and c != "sf_cpp"]
+               if stim.params[c].astype(str).nunique() > 1 and not c.endswith("_px") and c not in _DERIVED]
     shown = varying + [c for c in _SHOWN_ALWAYS if c not in varying]
     ncol = columns or int(np.ceil(np.sqrt(len(rows))))
     nrow = int(np.ceil(len(rows) / ncol))
@@ -45,7 +48,7 @@ def contact_sheet(stim: StimulusSet, out: str | Path, *, max_images: int = 36, s
         ax.axis("off")
     for ax, row, image in zip(axes.ravel(), rows, images.numpy()):
         ax.imshow(image, interpolation="nearest")
-        ax.set_title(_label(stim.params.iloc[row], shown), fontsize=6, y=-0.02, va="top")
+        ax.set_title(_label(stim.params.iloc[row], shown), fontsize=6, y=-0.05, va="top")
     fig.suptitle(f"{stim.name} ({stim.family}, {len(stim)} stimuli, {stim.ppd:g} px/deg, "
                  f"{size_px} px = {size_px / stim.ppd:.3g} deg)", fontsize=9)
     fig.tight_layout()
