@@ -90,6 +90,8 @@ def _recompute(name: str, units: pd.DataFrame, protocol: dict, tables: dict, *, 
         return depth_tests(units)
     if name == "comparison":
         return compare_with_references(units, selected_references(protocol, units), n_boot=n_boot, seed=seed)
+    if tables["comparison"].empty:  # no reference applies to these units: nothing to rank
+        return pd.DataFrame()
     return most_v1_like(tables["comparison"])  # most_v1_like: from the comparison on disk or just computed
 
 

@@ -151,10 +151,10 @@ def plot_class_fractions(population: pd.DataFrame, out_dir) -> list[Path]:
                     frac = np.array([row[f"{q}={lv}.fraction"] for q, lv in classes], dtype=float)
                     lo = np.array([row[f"{q}={lv}.ci_low"] for q, lv in classes], dtype=float)
                     hi = np.array([row[f"{q}={lv}.ci_high"] for q, lv in classes], dtype=float)
-                    yerr = np.vstack([frac - lo, hi - frac])
-                    ax.bar(x + (i - (len(layers) - 1) / 2) * width, np.nan_to_num(frac), width,
-                           yerr=np.nan_to_num(yerr), capsize=2, color=palette[i], label=layer,
-                           error_kw={"linewidth": 0.8})
+                    pos = x + (i - (len(layers) - 1) / 2) * width
+                    ax.bar(pos, np.nan_to_num(frac), width, color=palette[i], label=layer)
+                    ok = np.isfinite(lo) & np.isfinite(hi)  # no interval where the layer has no units to count
+                    ax.vlines(pos[ok], lo[ok], hi[ok], color="black", linewidth=0.9)
                 ax.set_xticks(x, [q if panel == _FLAG_PANEL else lv for q, lv in classes],
                               rotation=20, ha="right", fontsize=8)
                 ax.set_ylim(0, 1)
