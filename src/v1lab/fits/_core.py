@@ -56,7 +56,7 @@ def fit_least_squares(model: str, func: Callable, x, y, *, names: Sequence[str],
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                popt, pcov = curve_fit(func, x, y, p0=start, bounds=(lower, upper), max_nfev=2000 * p)
+                popt, pcov = curve_fit(func, x, y, p0=start, bounds=(lower, upper), max_nfev=200 * p)
             except (RuntimeError, ValueError, FloatingPointError) as exc:
                 last_error = str(exc).splitlines()[0]
                 continue
