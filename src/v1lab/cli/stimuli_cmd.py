@@ -1,7 +1,5 @@
 """``v1lab stimuli preview FILE --out sheet.png``: a contact sheet of a stimulus set."""
 
-from v1lab.stimuli import load_stimulus_set
-
 __all__ = ["add_parser"]
 
 
@@ -19,6 +17,7 @@ def add_parser(subparsers) -> None:
 
 
 def _preview(args) -> int:
+    from v1lab.stimuli import load_stimulus_set
     from v1lab.stimuli.preview import contact_sheet
 
     stim = load_stimulus_set(args.file)
