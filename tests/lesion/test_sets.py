@@ -1,0 +1,60 @@
+"""Lesion sets: random controls, cell-class groups from units.csv, inactivity flags."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from v1lab.errors import UnitsTableError
+from v1lab.lesion import (LesionSet, NaturalStats, Thresholds, inactive_channels, inactivity_table, random_controls,
+                          read_class_groups)
+
+
+def test_random_controls_are_outside_the_set_same_size_and_seeded():
+    tested = LesionSet("inactive", "filter_norm", (1, 4, 7))
+    draws = random_controls(tested, 20, 50, seed=0)
+    assert len(draws) == 50
+    assert all(len(d.channels) == 3 and not set(d.channels) & {1, 4, 7} for d in draws)
+    assert draws == random_controls(tested, 20, 50, seed=0)
+    assert draws != random_controls(tested, 20, 50, seed=1)
+    assert len({d.channels for d in draws}) > 30  # draws vary
+    assert random_controls(LesionSet("class", "x", tuple(range(11))), 20, 5, seed=0) == []
+
+
+def test_class_groups_from_units_table(tmp_path):
+    path = tmp_path / "units.csv"
+    pd.DataFrame({
+        "model": "m", "layer": ["conv1"] * 4 + ["layer1"], "channel": [0, 1, 2, 3, 0],
+        "double_opponent": [True, False, True, False, True], "single_opponent": [False] * 5,
+        "orientation_selective": [1, 1, 0, 0, 1], "simple": ["true", "false", "false", "false", "true"],
+        "responsive": [True, True, True, False, True], "cell_class": ["simple", "complex", "simple", None, "x"],
+    }).to_csv(path, index=False)
+    groups = read_class_groups(path, layer="conv1", n_channels=4)
+    assert groups["double_opponent"] == [0, 2] and groups["orientation_selective"] == [0, 1]
+    assert groups["not_responsive"] == [3] and groups["single_opponent"] == []
+    assert groups["cell_class=simple"] == [0, 2] and "cell_class=x" not in groups
+    with pytest.raises(UnitsTableError, match="outside 0..2"):
+        read_class_groups(path, layer="conv1", n_channels=3)
+    pd.read_csv(path).drop(columns="simple").to_csv(path, index=False)
+    with pytest.raises(UnitsTableError, match="missing column"):
+        read_class_groups(path, layer="conv1", n_channels=4)
+
+
+def test_inactivity_table_thresholds():
+    stats = NaturalStats()
+    h = torch.ones(2, 4, 5, 5)
+    h[:, 1] = 0.0                      # never responds
+    h[:, 2, :, :1] = 0.0               # zero at 1/5 of positions
+    h[:, 3] *= 0.02                    # weak: 0.02 / median(1, 0, 0.8, 0.02) = 0.049
+    stats.update(h[:1])
+    stats.update(h[1:])
+    np.testing.assert_allclose(stats.sparsity, [0, 1, 0.2, 0])
+    weights = torch.ones(4, 3, 2, 2)
+    weights[0] *= 0.05
+    table = inactivity_table(layer="conv1", n_channels=4, weights=weights, natural=stats,
+                             stimulus_max=np.array([1.0, 0.05, 2.0, 0.5]), thresholds=Thresholds())
+    assert table["filter_norm_ratio"].tolist() == pytest.approx([0.05, 1, 1, 1])
+    flags = inactive_channels(table)
+    assert flags == {"filter_norm": [0], "sparsity": [1], "stimulus_max": [1], "natural_mean": [1, 3]}
+    no_weights = inactivity_table(layer="x", n_channels=4, weights=None, natural=stats)
+    assert set(inactive_channels(no_weights)) == {"sparsity", "natural_mean"}
