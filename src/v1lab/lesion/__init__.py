@@ -7,7 +7,7 @@ random-set controls (:mod:`v1lab.lesion.stats`), what that does to the network's
 """
 
 from v1lab.lesion.config import LesionConfig, Thresholds
-from v1lab.lesion.engine import ImageSource, LesionEngine, TensorImages
+from v1lab.lesion.engine import DatasetImages, ImageSource, LesionEngine, TensorImages
 from v1lab.lesion.experiment import LesionResult, config_text, run_lesion_experiment
 from v1lab.lesion.inactivity import DEFINITIONS, NaturalStats, inactive_channels, inactivity_table
 from v1lab.lesion.sets import (LesionSet, class_sets, inactive_sets, random_controls, read_class_groups,
@@ -17,7 +17,7 @@ from v1lab.lesion.stats import Outcomes, PairedComparison, compare_paired, permu
 
 __all__ = [
     "LesionConfig", "Thresholds",
-    "ImageSource", "LesionEngine", "TensorImages",
+    "DatasetImages", "ImageSource", "LesionEngine", "TensorImages",
     "LesionResult", "config_text", "run_lesion_experiment",
     "DEFINITIONS", "NaturalStats", "inactive_channels", "inactivity_table",
     "LesionSet", "class_sets", "inactive_sets", "random_controls", "read_class_groups", "single_unit_sets",
