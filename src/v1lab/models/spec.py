@@ -68,7 +68,7 @@ def parse_spec(spec: str) -> ModelSpec:
         return ModelSpec(spec, "checkpoint", path=path, options=options)
     if spec.startswith("torchvision/"):
         name, options = _split_options(spec, spec[len("torchvision/"):], "torchvision")
-        if not name.isidentifier():
+        if not name or any(ch in name for ch in "/:& "):
             raise ModelError(f"model spec {spec!r}: model name {name!r}; expected torchvision/<builder name>")
         return ModelSpec(spec, "torchvision", name=name, options=options)
     if any(ch in spec for ch in "?:/&= "):

@@ -8,7 +8,9 @@ names the exact file and folder so a user can copy it there.
 
 from __future__ import annotations
 
+import functools
 import os
+import pickle
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,9 +29,10 @@ PREFIX = "torchvision/"
 ZOO = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet", "vgg16", "googlenet")
 
 
-def classification_models() -> list[str]:
+@functools.cache
+def classification_models() -> tuple[str, ...]:
     """Names of torchvision's ImageNet classification builders."""
-    return tvm.list_models(module=tvm)
+    return tuple(tvm.list_models(module=tvm))
 
 
 def resolve_weights(name: str, weights: str | None):
@@ -85,7 +88,7 @@ def _get_model(name: str, member, path: Path):
             raise WeightsUnavailableError(f"torchvision/{name}: download failed ({reason}); {hint}") from None
     try:
         return tvm.get_model(name, weights=member, progress=False)
-    except (RuntimeError, OSError, EOFError) as err:
+    except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ModelError(f"{path}: cannot load weights for torchvision/{name} ({first}); expected the file "
                          f"{member.url} provides") from None
