@@ -58,3 +58,21 @@ def test_inactivity_table_thresholds():
     assert flags == {"filter_norm": [0], "sparsity": [1], "stimulus_max": [1], "natural_mean": [1, 3]}
     no_weights = inactivity_table(layer="x", n_channels=4, weights=None, natural=stats)
     assert set(inactive_channels(no_weights)) == {"sparsity", "natural_mean"}
+
+
+def test_stimulus_max_read_from_run_responses(tmp_path):
+    import xarray as xr
+
+    from v1lab.lesion._responses import read_stimulus_max
+
+    folder = tmp_path / "responses" / "conv1"
+    folder.mkdir(parents=True)
+    for name, values in (("gratings", [[1.0, 3.0], [0.0, 0.5]]), ("bars", [[2.0, 0.0], [0.7, 0.1]])):
+        da = xr.DataArray(np.array(values), dims=("unit", "stimulus"), coords={"channel": ("unit", [0, 1])},
+                          name="responses")
+        da.to_netcdf(folder / f"{name}.nc", engine="h5netcdf")
+    np.testing.assert_allclose(read_stimulus_max(tmp_path, layer="conv1", n_channels=2), [3.0, 0.7])
+    from v1lab.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match="no responses for channel"):
+        read_stimulus_max(tmp_path, layer="conv1", n_channels=3)
