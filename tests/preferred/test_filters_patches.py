@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from conftest import GABORS, PPD, planted_filters
+from preferred.planted_net import GABORS, PPD, planted_filters
 from v1lab.errors import AnalysisError
 from v1lab.models.core import LoadedModel
 from v1lab.preferred import filter_images, gallery, measure_stimulus, top_patches

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import DOUBLE_OPPONENT, GABORS, PPD
+from preferred.planted_net import DOUBLE_OPPONENT, GABORS, PPD
 from v1lab.errors import AnalysisError
 from v1lab.preferred import agreement_table, cross_check, measure_stimulus, optimise_preferred
 from v1lab.preferred.crosscheck import orientation_difference

@@ -1,0 +1,24 @@
+"""``v1lab preferred`` end to end on the planted network (a ``python:`` model spec)."""
+
+import pandas as pd
+
+from v1lab.cli import main
+
+
+def test_preferred_command_writes_tables_and_gallery(tmp_path, capsys):
+    factory = tmp_path / "planted_factory.py"
+    factory.write_text("from preferred.planted_net import planted_model\n"
+                       "_MODEL = planted_model()\nPREPROCESSING = _MODEL.preprocessing\n"
+                       "def make():\n    return _MODEL.module\n")
+    out = tmp_path / "out"
+    code = main(["preferred", "--model", f"python:{factory}:make", "--layer", "conv", "--steps", "60",
+                 "--out", str(out), "--device", "cpu"])
+    assert code == 0
+    table = pd.read_csv(out / "preferred_stimuli.csv")
+    assert len(table) == 6 and set(table.reference) == {"filter weights (no units table given)"}
+    assert table.orientation_agree[:5].astype(bool).all()
+    agreement = pd.read_csv(out / "agreement.csv")
+    assert agreement.layer.tolist() == ["conv"]
+    assert (out / "gallery_conv.png").stat().st_size > 1000
+    assert (out / "preferred_images.npz").exists()
+    assert "preferred stimuli of 6 units" in capsys.readouterr().out
