@@ -119,10 +119,11 @@ def depth_tests(units: pd.DataFrame, *, layer_order=None, method: str = "holm", 
                 rows += _binary_tests(model, col, "True", flag(gr[col]).to_numpy(), dr)
         for col in CATEGORY_COLUMNS:
             if col in g:
-                vals = gr[col].astype(str)
+                known = gr[col].notna().to_numpy()  # <NA>: class not measured for that unit
+                vals, dk = gr[col][known].astype(str), dr[known]
                 for level in sorted(vals.unique()):
-                    rows += _binary_tests(model, col, level, (vals == level).to_numpy(), dr)
-                rows += _category_test(model, col, vals, dr)
+                    rows += _binary_tests(model, col, level, (vals == level).to_numpy(), dk)
+                rows += _category_test(model, col, vals, dk)
         for col in METRIC_COLUMNS:
             if col in g:
                 rows += _metric_test(model, col, pd.to_numeric(gr[col], errors="coerce").to_numpy(float), dr)

@@ -100,6 +100,6 @@ def population_table(units: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
                             dropna=False)
     wide.columns.name = None
     wide = wide.reset_index()
-    wide.insert(2, "n_units", wide.pop("responsive=True.n").astype(int))
-    wide.insert(3, "n_responsive", wide.pop("responsive=True.count").astype(int))
-    return wide
+    counts = {"n_units": "responsive=True.n", "n_responsive": "responsive=True.count"}
+    front = wide[["model", "layer"]].assign(**{k: wide[v].astype(int) for k, v in counts.items()})
+    return pd.concat([front, wide.drop(columns=["model", "layer", *counts.values()])], axis=1)

@@ -22,7 +22,7 @@ METRIC_COLUMNS = (
 )
 _KEYS = ("model", "layer")
 _TRUE = {"true", "1", "yes", "t", "1.0"}
-_FALSE = {"false", "0", "no", "f", "0.0", "", "nan", "none"}
+_FALSE = {"false", "0", "no", "f", "0.0", "", "nan", "none", "<na>"}
 
 
 def check_units(units: pd.DataFrame, columns=()) -> pd.DataFrame:
@@ -38,9 +38,9 @@ def check_units(units: pd.DataFrame, columns=()) -> pd.DataFrame:
 
 def flag(series: pd.Series) -> pd.Series:
     """A boolean column read from CSV (True/False, 1/0, 'true'/'false'); missing values count as False."""
-    if series.dtype == bool:
-        return series
-    text = series.astype(str).str.strip().str.lower()
+    if pd.api.types.is_bool_dtype(series):  # numpy bool, or pandas' nullable "boolean" (<NA> -> False)
+        return series.fillna(False).astype(bool)
+    text = series.map(lambda v: "" if pd.isna(v) else str(v)).str.strip().str.lower()
     bad = sorted(set(text[~text.isin(_TRUE | _FALSE)]))
     if bad:
         raise UnitsTableError(f"units table: column `{series.name}` holds {bad[:5]}; expected True/False or 1/0")

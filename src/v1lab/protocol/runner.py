@@ -18,10 +18,13 @@ import yaml
 from tqdm.auto import tqdm
 
 from v1lab._atomic import atomic_path
+from v1lab.errors import ProtocolError, ReferenceDataError
 from v1lab.models import load_model
+from v1lab.population import write_tables
 from v1lab.protocol.run_folder import RunFolder
 from v1lab.protocol.schema import Protocol, load_protocol
 from v1lab.protocol.stimulus_files import load_protocol_stimuli
+from v1lab.references import match_references
 from v1lab.recording import (
     CentreUnitRecorder,
     load_responses,
@@ -43,6 +46,10 @@ def prepare_run(path: str | Path, overrides: dict | None = None):
     path = Path(path)
     protocol = load_protocol(path, overrides)
     sets = load_protocol_stimuli(protocol, path)
+    try:
+        match_references(protocol.references)
+    except ReferenceDataError as exc:
+        raise ProtocolError(f"{path}: field 'references': {exc}") from None
     return protocol, sets
 
 
@@ -128,7 +135,15 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
         tables.append(characterise_layer(joined, blank, roles, criteria))
     units = pd.concat(tables, ignore_index=True)
     _write_table(folder, "units", units, protocol.output.formats)
-    folder.finish(recording_seconds=round(time.perf_counter() - t0, 3), n_units=len(units))
+    recorded = time.perf_counter() - t0
+    write_tables(units, folder.path, references=match_references(protocol.references) or None,
+                 seed=protocol.seed, layer_order=[layer.title for layer in protocol.layers])
+    if protocol.output.report:
+        from v1lab.report import build_report
+
+        print(f"v1lab: report {build_report(folder.path)}", flush=True)
+    folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
+                  n_units=len(units))
     return folder
 
 

@@ -219,3 +219,20 @@ def load_reference(name: str) -> Reference:
         raise ReferenceDataError(f"reference {name!r} is not shipped; expected one of {names}")
     raw = json.loads(_data_dir().joinpath(f"{name}.json").read_text(encoding="utf-8"))
     return _check(name, raw)
+
+
+def match_references(wanted) -> list[str]:
+    """Shipped reference names selected by ``wanted``: exact names or dataset prefixes.
+
+    ``"ringach2002"`` selects every ``ringach2002_*`` reference. An entry that selects nothing is a
+    :class:`~v1lab.errors.ReferenceDataError` listing the shipped names.
+    """
+    names = list_references()
+    chosen = []
+    for entry in wanted:
+        hits = [n for n in names if n == entry or n.startswith(f"{entry}_")]
+        if not hits:
+            raise ReferenceDataError(f"reference {entry!r} matches no shipped reference; expected a name or "
+                                     f"dataset prefix of: {', '.join(names)}")
+        chosen += [n for n in hits if n not in chosen]
+    return chosen
