@@ -231,7 +231,7 @@ def _check_topology(layers: dict) -> None:
         _expect(layers, f"res{stage}a_branch1", "strides", [2, 2] if stage > 2 else [1, 1])
 
 
-def _key_pairs() -> list[tuple[str, str, str]]:
+def _key_pairs() -> list[tuple[str, str, str, str]]:
     """(torch conv prefix, torch bn prefix, Keras conv name, Keras bn name) for every conv-bn pair."""
     pairs = [("conv1", "bn1", "conv1", "bn_conv1")]
     for stage, letters in _BLOCKS.items():
