@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import torch
+import torch.nn.functional as F
 import torchvision
 from torch import nn
 
@@ -52,3 +53,12 @@ def make_resnet(variant: str, seed: int = 0) -> nn.Module:
             stage[0].conv1.stride = (2, 2)
             stage[0].conv2.stride = (1, 1)
     return randomise_batch_norm(model, seed).eval()
+
+
+class ConstantPadConv(nn.Conv2d):
+    """A conv that pads with a constant other than zero (as resnet50-caffe's conv1 does)."""
+
+    def forward(self, x):
+        ph, pw = self.padding
+        padded = F.pad(x, (pw, pw, ph, ph), value=0.7)
+        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)

@@ -5,7 +5,7 @@ from torch import nn
 from v1lab.errors import LayerError, ReceptiveFieldError
 from v1lab.recording import analytic_receptive_field, empirical_receptive_field, receptive_field
 
-from recording_nets import make_resnet
+from recording_nets import ConstantPadConv, make_resnet
 
 
 def _chain():
@@ -124,3 +124,12 @@ def test_ceil_mode_pooling_is_not_guessed():
     net = nn.Sequential(nn.Conv2d(3, 2, 3), nn.MaxPool2d(2, ceil_mode=True))
     with pytest.raises(ReceptiveFieldError, match="ceil_mode"):
         analytic_receptive_field(net, "1", (9, 9))
+
+
+def test_conv_subclasses_are_read_by_their_geometry():
+    torch.manual_seed(0)
+    net = nn.Sequential(ConstantPadConv(3, 4, 5, stride=2, padding=2), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1)).eval()
+    rf = analytic_receptive_field(net, "2", (32, 32))
+    assert (rf.size, rf.jump, rf.start) == ((9, 9), (2, 2), (-4, -4))  # 5 + 2*2; a = -2 - 1*2
+    emp = empirical_receptive_field(net, "2", (32, 32))
+    assert emp.span(*emp.centre_index) == rf.span(*rf.centre_index)

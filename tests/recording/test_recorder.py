@@ -1,7 +1,9 @@
+from types import SimpleNamespace
+
 import pytest
 import torch
 import torch.nn.functional as F
-from recording_nets import make_resnet, wrap
+from recording_nets import ConstantPadConv, Normalise, wrap
 from torch import nn
 
 from v1lab.errors import RecordingError
@@ -171,9 +173,9 @@ def test_truncation_skips_later_layers_and_hooks_are_removed(resnet_v1):
 
 
 def test_invalid_requests_raise_one_line_errors(resnet_v1):
-    with pytest.raises(RecordingError, match=r"training mode"):
-        CentreUnitRecorder(wrap(make_resnet("v1")).__class__(module=make_resnet("v1").train(),
-                                                             preprocessing=resnet_v1.preprocessing), "conv1")
+    training = SimpleNamespace(module=nn.Sequential(nn.Conv2d(3, 2, 3)).train(), preprocessing=Normalise(16))
+    with pytest.raises(RecordingError, match=r"Sequential is in training mode"):
+        CentreUnitRecorder(training, "0")
     rec = CentreUnitRecorder(resnet_v1, "conv1")
     with pytest.raises(RecordingError, match=r"\(2, 3, 224, 224\); expected \(N, 3, 8, 8\)"):
         rec.record(torch.rand(2, 3, 224, 224))
@@ -208,3 +210,24 @@ def test_recorder_backs_off_on_out_of_memory():
     with torch.no_grad():
         expected = net(model.preprocessing.normalize(x))[:, :, 4, 4]
     torch.testing.assert_close(got, expected)
+
+
+@pytest.mark.parametrize("offset", [(-27, -26), (27, 27)])
+def test_crops_that_reach_the_image_border_keep_its_padding(resnet_v1, offset):
+    # layer1 units (1, 2) and (55, 55) of the 56x56 map see zero padding; their crop runs to the border
+    rec = CentreUnitRecorder(resnet_v1, "layer1", response="pre_relu", positions=[offset])
+    y0, y1, x0, x1 = rec.crop_box
+    assert (y0, x0) == (0, 0) if offset[0] < 0 else (y1, x1) == (224, 224)
+    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(6))
+    torch.testing.assert_close(rec.record(rec.crop(x)), rec.record_full(x), rtol=1e-5, atol=1e-5)
+
+
+def test_constant_padding_at_the_border_is_reproduced_by_the_crop():
+    torch.manual_seed(0)
+    net = nn.Sequential(ConstantPadConv(3, 4, 5, stride=2, padding=2), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1))
+    model = wrap(net, input_size=32)
+    x = torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    for offset in [(-8, -8), (7, -3), (0, 0)]:  # corner, edge (the 16x16 map's centre unit is (8, 8)), centre
+        rec = CentreUnitRecorder(model, "2", response="output", positions=[offset])
+        assert rec.crop_box != (0, 32, 0, 32)
+        torch.testing.assert_close(rec.record(rec.crop(x)), rec.record_full(x), rtol=1e-6, atol=1e-6)

@@ -27,7 +27,6 @@ Araujo, A., Norris, W., & Sim, J. (2019). Computing receptive fields of convolut
 """
 
 import logging
-import math
 import operator
 from collections import defaultdict
 from dataclasses import dataclass
@@ -104,6 +103,7 @@ _POINTWISE_MODULES = (
     nn.BatchNorm2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh,
     nn.Identity, nn.Dropout, nn.Dropout2d, nn.LocalResponseNorm,
 )
+_LEAVES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, *_POINTWISE_MODULES)
 _POINTWISE_FUNCTIONS = {
     operator.add, operator.iadd, operator.mul, operator.imul, operator.sub, operator.truediv,
     torch.add, torch.mul, torch.sub, torch.relu, torch.sigmoid, torch.tanh, F.relu, F.gelu, F.silu,
@@ -167,11 +167,19 @@ def _union(states):
 
 
 class _CallTracer(fx.Tracer):
-    """A tracer that remembers, per module name, the output node of each call."""
+    """A tracer that remembers, per module name, the output node of each call.
+
+    Subclasses of the modules with a rule (e.g. a ``Conv2d`` that pads with a constant other than zero)
+    are leaves too: they are read by their ``kernel_size``/``stride``/``padding``/``dilation``, i.e. they
+    are trusted to keep their parent's geometry.
+    """
 
     def __init__(self):
         super().__init__()
         self.calls = defaultdict(list)
+
+    def is_leaf_module(self, m, qualname):
+        return isinstance(m, _LEAVES) or super().is_leaf_module(m, qualname)
 
     def call_module(self, m, forward, args, kwargs):
         out = super().call_module(m, forward, args, kwargs)
