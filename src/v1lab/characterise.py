@@ -35,6 +35,7 @@ __all__ = ["AnalysisRoles", "characterise_layer", "STIMULUS_PARAMETERS"]
 STIMULUS_PARAMETERS = ("orientation_deg", "sf_cpd", "phase_deg", "contrast", "size_deg", "dkl_azimuth_deg",
                        "dkl_elevation_deg", "color_direction", "annulus")
 _GRATING = ("sf_cpd", "orientation_deg", "phase_deg")
+_CONES = ("l_cone_contrast", "m_cone_contrast", "s_cone_contrast")
 _FITS = {  # prefix -> (parameter names, derived names)
     "ori_vm": (("baseline", "amplitude", "kappa", "pref_deg"), ("bandwidth_deg",)),
     "sf_lg": (("baseline", "amplitude", "peak_cpd", "sigma_oct"), ("bandwidth_oct",)),
@@ -50,6 +51,11 @@ class AnalysisRoles(BaseModel):
 
     luminance_gratings: str | None = Field(None, description="orientation x SF x phase sweep of luminance gratings")
     chromatic_gratings: str | None = Field(None, description="the same sweep of isoluminant (e.g. L-M) gratings")
+    matched_luminance_gratings: str | None = Field(
+        None, description="luminance gratings at the chromatic sweep's RMS cone contrast: when given, the "
+        "chromatic ratio compares these with the chromatic gratings, equated for cone contrast as in Johnson "
+        "et al. (2001); when absent, it compares the luminance_gratings and chromatic_gratings sweeps as they "
+        "are (each at its own contrast, e.g. the largest in the sRGB gamut; see docs/metrics.md)")
     uniform_fields: str | None = Field(None, description="uniform colour fields filling the receptive field")
     size_sweep: str | None = Field(None, description="grating diameter sweep (area summation)")
     contrast_sweep: str | None = Field(None, description="grating contrast sweep")
@@ -210,6 +216,27 @@ def _sweep(grid: _Grid, blank, rows, dim: str, do_fits: bool):
             row.update(_fit_row("contrast_nr", F.fit_naka_rushton(curve, x)))
 
 
+def _rms_cone_contrast(responses, name: str) -> float:
+    """Largest RMS cone contrast sqrt((c_L^2 + c_M^2 + c_S^2) / 3) over the stimuli of one set."""
+    mask = np.asarray(responses["set"].values == name)
+    if not all(c in responses.coords for c in _CONES):
+        return float("nan")
+    cones = np.stack([np.asarray(responses[c].values, dtype=float)[mask] for c in _CONES])
+    return float(np.nanmax(np.sqrt(np.nanmean(cones ** 2, axis=0))))
+
+
+def _check_equated(responses, luminance_set: str, chromatic_set: str, rtol: float = 0.05) -> None:
+    """Johnson et al. (2001) compare luminance and isoluminant gratings equated for cone contrast."""
+    lum, chrom = _rms_cone_contrast(responses, luminance_set), _rms_cone_contrast(responses, chromatic_set)
+    if np.isnan(lum) or np.isnan(chrom):
+        return  # cone contrasts not recorded (hand-built responses): the caller vouches for the equating
+    if not np.isclose(lum, chrom, rtol=rtol):
+        raise AnalysisError(
+            f"stimulus sets '{luminance_set}' and '{chromatic_set}': RMS cone contrast {lum:.4g} vs {chrom:.4g}; "
+            f"the chromatic ratio needs them equated (Johnson et al. 2001): give a luminance sweep at contrast "
+            f"{chrom / lum:.4g} of this one as analyses.roles.matched_luminance_gratings")
+
+
 def _unit_table(responses, blank: np.ndarray) -> list[dict]:
     n = responses.sizes["unit"]
     if "model" in responses.coords:
@@ -230,7 +257,8 @@ _COLUMNS = ("model", "layer", "channel", "responsive", "orientation_selective", 
             "simple", "peak_sf_cpd", "sf_bandwidth_oct", "surround_suppression_index", "gsf_deg",
             "chromatic_ratio", "uniform_field_ratio", "preferred_dkl_azimuth_deg", "color_class",
             "single_opponent", "double_opponent", "cell_class", "blank", "peak_response_above_blank",
-            "n_orientations", "luminance_peak_amplitude", "chromatic_peak_amplitude", "uniform_peak_response",
+            "n_orientations", "luminance_peak_amplitude", "matched_luminance_peak_amplitude",
+            "chromatic_peak_amplitude", "uniform_peak_response",
             "chromatic_sf_low_ratio", "chromatic_orientation_bandwidth_deg")
 
 
@@ -298,11 +326,20 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
             for row in rows:
                 row.update(_fit_row(prefix, None, status, reason))
 
+    matched = _select(responses, roles.matched_luminance_gratings)
+    if chrom is not None and matched is not None:
+        _check_equated(responses, roles.matched_luminance_gratings, roles.chromatic_gratings)
+        grid = _Grid(*matched, _GRATING, roles.matched_luminance_gratings)
+        peaks = np.nanmax(_components(*grid.harmonics(), blank).reshape(len(rows), -1), axis=1)
+        for row, peak in zip(rows, peaks):
+            row["matched_luminance_peak_amplitude"] = float(peak)
+
     table = pd.DataFrame(rows)
     for col in _COLUMNS:
         if col not in table:
             table[col] = np.nan
-    lum_peak = table["luminance_peak_amplitude"].to_numpy(float)
+    lum_peak = np.where(table["matched_luminance_peak_amplitude"].notna(),
+                        table["matched_luminance_peak_amplitude"], table["luminance_peak_amplitude"]).astype(float)
     chrom_peak = table["chromatic_peak_amplitude"].to_numpy(float)
     uni_peak = table["uniform_peak_response"].to_numpy(float)
     table["chromatic_ratio"] = [M.chromatic_ratio(c, lp) if np.isfinite(c) and np.isfinite(lp) else np.nan

@@ -27,9 +27,10 @@ def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16) -> Path:
         "device": "cpu",
         "layers": [{"name": "relu", "label": "conv1"}, "layer1"],
         "stimuli": [str(REPO / "stimuli" / f"{n}.yaml") for n in
-                    ("gratings_osp_quick", "isoluminant_osp_quick", "color_fields_quick")],
+                    ("gratings_osp_quick", "isoluminant_osp_quick", "gratings_osp_matched_quick", "color_fields_quick")],
         "analyses": {"roles": {"luminance_gratings": "gratings_osp_quick",
                                "chromatic_gratings": "isoluminant_osp_quick",
+                               "matched_luminance_gratings": "gratings_osp_matched_quick",
                                "uniform_fields": "color_fields_quick"}},
         "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size},
     }
@@ -64,7 +65,8 @@ def test_run_writes_tables_responses_and_manifest(complete_run):
     assert manifest["status"] == "complete" and manifest["seed"] == 0
     assert manifest["model"].endswith("tiny_net.py:make") and "torch" in manifest["versions"]
     assert "gratings_osp_quick" in manifest["protocol"]
-    assert len(list((run / "responses").rglob("*.nc"))) == 6
+    assert len(list((run / "responses").rglob("*.nc"))) == 8
+    assert (run / "report.html").is_file() and (run / "comparison.csv").is_file()
 
 
 def test_run_never_overwrites(complete_run, capsys):
@@ -80,7 +82,7 @@ def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_pat
     import shutil
 
     shutil.copytree(run, partial)
-    for f in ["units.csv", "units.parquet", "responses/layer1/color_fields_quick.nc",
+    for f in ["units.csv", "units.parquet", "report.html", "responses/layer1/color_fields_quick.nc",
               "responses/layer1/isoluminant_osp_quick.nc"]:
         (partial / f).unlink()
     (partial / "responses" / "layer1" / ".isoluminant_osp_quick.nc.x.tmp").write_bytes(b"half")
@@ -112,7 +114,7 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = len(list(out.rglob("*.nc")))
-    assert 2 <= done < 6, "the run was not interrupted half-way"
+    assert 2 <= done < 8, "the run was not interrupted half-way"
     assert not (out / "units.csv").exists()
     resumed = subprocess.run(cmd[:5] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
