@@ -1,0 +1,66 @@
+"""`v1lab validate`: the checks that need stimulus sets and the model, each a one-line error with exit 2."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from v1lab.cli import main
+from v1lab.models import list_models
+
+HERE = Path(__file__).parent
+REPO = HERE.parents[1]
+TINY = f"python:{HERE / 'tiny_net.py'}:make"
+
+
+def _grating(**fixed):
+    base = {"color_direction": "luminance", "contrast": 1.0, "aperture": "none"}
+    return {"inline": {"name": "g", "family": "grating", "fixed": {**base, **fixed},
+                       "grid": {"orientation_deg": [0, 90], "sf_cpd": [2.0], "phase_deg": [0]}}}
+
+
+def _protocol(**changes):
+    data = {"name": "v", "model": TINY, "layers": ["conv1"], "stimuli": [_grating()]}
+    data.update(changes)
+    return data
+
+
+CASES = [
+    (_protocol(stimuli=[_grating(color_direction="L-M", contrast=1.25)]), ["contrast", "gamut", "25"]),
+    (_protocol(stimuli=[_grating(aperture="circular", size_deg=0)]), ["size_deg"]),
+    (_protocol(layers=["conv7"]), ["'layers.0.name'", "conv7", "conv1"]),
+    (_protocol(stimuli=[{"inline": {"name": "g", "family": "grating", "fixed": {"sf_cpd": 2.0},
+                                    "grid": {"orientation_deg": []}}}]), ["orientation_deg", "empty"]),
+    (_protocol(stimuli=["no_such_set"]), ["'stimuli'", "no_such_set"]),
+    (_protocol(analyses={"roles": {"luminance_gratings": "other"}}), ["'analyses.roles.luminance_gratings'", "other"]),
+    (_protocol(analyses={"roles": {"luminance_grating": "g"}}), ["'analyses.roles'", "luminance_grating"]),
+    (_protocol(analyses={"criteria": {"simple_modulation_ratio": -1}}), ["'analyses.criteria'", "simple_modulation_ratio"]),
+    (_protocol(references=["ringach2003"]), ["'references'", "ringach2003"]),
+    (_protocol(model="python:/nowhere/net.py:make"), ["/nowhere/net.py"]),
+    (_protocol(model="resnet51-caffe"), ["resnet51-caffe"]),
+]
+
+
+@pytest.mark.parametrize("data, words", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_validate_rejects_with_one_line(tmp_path, capsys, data, words):
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("v1lab: error: ") and "\n" not in err
+    for word in words:
+        assert word.lower() in err.lower(), err
+
+
+def test_validate_accepts_a_good_protocol(tmp_path, capsys):
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_protocol()))
+    assert main(["validate", str(path)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("protocol", sorted((REPO / "protocols").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_protocols_validate(protocol, capsys):
+    if not next(m for m in list_models() if m.spec == "resnet50-caffe").weights_present:
+        pytest.skip("resnet50-caffe weights are not in the cache (run `v1lab fetch resnet50-caffe`)")
+    assert main(["validate", str(protocol)]) == 0, capsys.readouterr().err
