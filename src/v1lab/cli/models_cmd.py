@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from v1lab.models import DEFAULT_MODEL, fetch_model, list_models
 
 __all__ = ["add_parser"]
+
+DEFAULT_MODEL = "resnet50-caffe"  # v1lab.models.DEFAULT_MODEL; not imported here so `v1lab --help` stays fast
 
 
 def add_parser(subparsers) -> None:
@@ -25,6 +26,8 @@ def add_parser(subparsers) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
+    from v1lab.models import list_models
+
     infos = list_models(all_torchvision=args.all)
     width = max(len(i.spec) for i in infos)
     print(f"{'spec':<{width}}  weights  description")
@@ -38,6 +41,8 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from v1lab.models import fetch_model
+
     result = fetch_model(args.name, from_path=args.from_path)
     print(f"{args.name}: {result.action}; weights at {result.path} (sha256 {result.sha256})")
     return 0
