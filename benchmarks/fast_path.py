@@ -31,14 +31,15 @@ FIELDS = ["date", "machine", "torch", "device", "model", "layer", "n_stimuli", "
           "max_abs_diff", "crop_px"]
 
 
-def _machine() -> str:
+def _machine(device: torch.device) -> str:
+    gpu = f"{torch.cuda.get_device_name(device)}; host " if device.type == "cuda" else ""
     name = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             name = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{name}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    return f"{gpu}{name}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 
 def _model(device):
@@ -83,7 +84,7 @@ def run(layers=("conv1", "layer1", "layer2"), *, n=256, device="auto", batch_siz
         fast, fast_s = _timed(rec.record, rec.crop(images), dev)
         h, w = rec.canvas_shape
         rows.append({
-            "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": _machine(),
+            "date": dt.datetime.now().isoformat(timespec="seconds"), "machine": _machine(dev),
             "torch": torch.__version__, "device": str(dev), "model": model_name, "layer": layer,
             "n_stimuli": n, "naive_s": round(naive_s, 3), "fast_s": round(fast_s, 4),
             "speedup": round(naive_s / fast_s, 1), "max_abs_diff": float((naive - fast).abs().max()),

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.nn.functional as F
-from recording_nets import ConstantPadConv, Normalise, wrap
+from recording_nets import ConstantPadConv, Normalise, make_resnet, wrap
 from torch import nn
 
 from v1lab.errors import RecordingError
@@ -231,3 +231,20 @@ def test_constant_padding_at_the_border_is_reproduced_by_the_crop():
         rec = CentreUnitRecorder(model, "2", response="output", positions=[offset])
         assert rec.crop_box != (0, 32, 0, 32)
         torch.testing.assert_close(rec.record(rec.crop(x)), rec.record_full(x), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fast_path_is_exact_and_matches_the_cpu():
+    model = wrap(make_resnet("v1", seed=2))
+    x = torch.rand(3, 3, 224, 224, generator=torch.Generator().manual_seed(9))
+    assert torch.backends.cudnn.allow_tf32  # torch's default, which the recorder overrides while it runs
+    for layer, response in [("conv1", "output"), ("layer1", "post_relu"), ("layer2.0", "pre_relu"),
+                            ("layer2", "post_relu"), ("layer3", "post_relu")]:
+        gpu = CentreUnitRecorder(model, layer, response=response, device="cuda")
+        fast, naive = gpu.record(gpu.crop(x)), gpu.record_full(x)
+        assert fast.device.type == "cpu"
+        scale = naive.abs().max()
+        torch.testing.assert_close(fast, naive, rtol=0, atol=1e-5 * scale)
+        cpu = CentreUnitRecorder(model, layer, response=response, device="cpu").record(gpu.crop(x))
+        torch.testing.assert_close(fast, cpu, rtol=0, atol=1e-5 * scale)
+    assert torch.backends.cudnn.allow_tf32

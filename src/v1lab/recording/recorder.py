@@ -188,7 +188,18 @@ class CentreUnitRecorder:
             x = normalize(batch.to(self.device, torch.float32))
             return cap.run(x).cpu()
 
-        with torch.no_grad(), UnitCapture(self.model.module, self.layer, self.response, positions,
-                                          truncate=truncate) as cap:
+        with torch.no_grad(), _full_fp32(), UnitCapture(self.model.module, self.layer, self.response, positions,
+                                                        truncate=truncate) as cap:
             out, self.batch_size = map_batches(forward, images, self.batch_size)
         return out[:, 0] if self._single else out
+
+
+def _full_fp32():
+    """cuDNN with TF32 off (its default for convolutions is on): responses are float32 on every device.
+
+    TF32 rounds the inputs of each convolution to a 10-bit mantissa, which changes responses by about
+    1e-3 relative and lets the crop and the full image differ by more than float32 rounding.
+    """
+    cudnn = torch.backends.cudnn
+    return cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark, deterministic=cudnn.deterministic,
+                       allow_tf32=False)
