@@ -20,6 +20,10 @@ A role whose set is not given, or not in the responses, leaves its columns NaN (
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -119,6 +123,35 @@ def _argmax(a: np.ndarray) -> tuple:
     return np.unravel_index(int(np.nanargmax(np.where(np.isnan(a), -np.inf, a))), a.shape)
 
 
+_FIT_FUNCTIONS = {"ori_vm": F.fit_von_mises, "sf_lg": F.fit_log_gaussian, "size_rog": F.fit_ratio_of_gaussians,
+                  "contrast_nr": F.fit_naka_rushton}
+
+
+def _fit_one(job) -> F.FitResult:
+    prefix, curve, x = job
+    return _FIT_FUNCTIONS[prefix](curve, x)
+
+
+def _run_fits(jobs, workers: int | None) -> None:
+    """Run the queued fits ``(row, prefix, curve, x)`` and write their columns into the rows.
+
+    Fits are independent, so a large layer is spread over ``workers`` processes (default: every CPU core;
+    spawned, so a CUDA context in the parent is never forked). Results do not depend on the split.
+    """
+    work = [(prefix, curve, x) for _, prefix, curve, x in jobs]
+    workers = min(workers or os.cpu_count() or 1, len(work) // _FITS_PER_WORKER)
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_fit_one, work, chunksize=_FITS_PER_WORKER // 4))
+    else:
+        results = [_fit_one(job) for job in work]
+    for (row, prefix, _, _), result in zip(jobs, results):
+        row.update(_fit_row(prefix, result))
+
+
+_FITS_PER_WORKER = 128  # below this many fits per process, spawning costs more than it saves
+
+
 def _fit_row(prefix: str, result: F.FitResult | None, status: str = "", reason: str = "") -> dict:
     if result is not None:
         return result.as_row(prefix)
@@ -129,7 +162,7 @@ def _fit_row(prefix: str, result: F.FitResult | None, status: str = "", reason: 
     return empty
 
 
-def _luminance(grid: _Grid, blank, rows, do_fits):
+def _luminance(grid: _Grid, blank, rows, jobs):
     f0, f1 = grid.harmonics()                                     # (U, S, O)
     amp = _components(f0, f1, blank)                              # (U, S, O, 2)
     sfs = grid.levels["sf_cpd"].astype(float)
@@ -154,11 +187,15 @@ def _luminance(grid: _Grid, blank, rows, do_fits):
         if sfs.size >= 3 and np.all(sfs > 0):
             row["peak_sf_cpd"] = M.peak_spatial_frequency(sf_curve, sfs)
             row["sf_bandwidth_oct"] = M.spatial_frequency_bandwidth(sf_curve, sfs)
-        if do_fits:
-            row.update(_fit_row("ori_vm", F.fit_von_mises(curve, oris)) if n_ori >= 3 else
-                       _fit_row("ori_vm", None, "no data", "fewer than 3 orientations in the luminance sweep"))
-            row.update(_fit_row("sf_lg", F.fit_log_gaussian(sf_curve, sfs)) if sfs.size >= 3 else
-                       _fit_row("sf_lg", None, "no data", "fewer than 3 spatial frequencies in the luminance sweep"))
+        if jobs is not None:
+            if n_ori >= 3:
+                jobs.append((row, "ori_vm", curve, oris))
+            else:
+                row.update(_fit_row("ori_vm", None, "no data", "fewer than 3 orientations in the luminance sweep"))
+            if sfs.size >= 3:
+                jobs.append((row, "sf_lg", sf_curve, sfs))
+            else:
+                row.update(_fit_row("sf_lg", None, "no data", "fewer than 3 spatial frequencies in the luminance sweep"))
 
 
 def _colour_key(params: pd.DataFrame) -> pd.DataFrame:
@@ -199,7 +236,7 @@ def _uniform(values, params, blank, rows):
             row["preferred_dkl_azimuth_deg"] = M.preferred_dkl_azimuth(per, levels, axial=False)
 
 
-def _sweep(grid: _Grid, blank, rows, dim: str, do_fits: bool):
+def _sweep(grid: _Grid, blank, rows, dim: str, jobs):
     f0, f1 = grid.harmonics()                                     # (U, X, S, O)
     amp = _components(f0, f1, blank)
     x = grid.levels[dim].astype(float)
@@ -210,10 +247,10 @@ def _sweep(grid: _Grid, blank, rows, dim: str, do_fits: bool):
             if x.size >= 2:
                 row["surround_suppression_index"] = M.surround_suppression_index(curve, x)
                 row["gsf_deg"] = M.grating_summation_field(curve, x)
-            if do_fits:
-                row.update(_fit_row("size_rog", F.fit_ratio_of_gaussians(curve, x)))
-        elif do_fits:
-            row.update(_fit_row("contrast_nr", F.fit_naka_rushton(curve, x)))
+            if jobs is not None:
+                jobs.append((row, "size_rog", curve, x))
+        elif jobs is not None:
+            jobs.append((row, "contrast_nr", curve, x))
 
 
 def _rms_cone_contrast(responses, name: str) -> float:
@@ -263,7 +300,7 @@ _COLUMNS = ("model", "layer", "channel", "responsive", "orientation_selective", 
 
 
 def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: ClassificationCriteria | None = None,
-                       *, fits: bool = True) -> pd.DataFrame:
+                       *, fits: bool = True, workers: int | None = None) -> pd.DataFrame:
     """Metrics, model fits and classes of every unit of one layer.
 
     Parameters
@@ -280,6 +317,8 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
         Classifier thresholds (cited defaults when omitted).
     fits : bool
         Run the model fits (the slow part); ``False`` leaves their columns NaN with status ``skipped``.
+    workers : int, optional
+        Processes for the fits (default: every CPU core; small layers run in this process).
 
     Returns
     -------
@@ -297,11 +336,11 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
     if blank.shape != (n,):
         raise AnalysisError(f"blank: expected one value per unit ({n}), got shape {blank.shape}")
     rows = _unit_table(responses, blank)
-    ran = []
+    ran, jobs = [], ([] if fits else None)
 
     lum = _select(responses, roles.luminance_gratings)
     if lum is not None:
-        _luminance(_Grid(*lum, _GRATING, roles.luminance_gratings), blank, rows, fits)
+        _luminance(_Grid(*lum, _GRATING, roles.luminance_gratings), blank, rows, jobs)
         ran += ["ori_vm", "sf_lg"]
     chrom = _select(responses, roles.chromatic_gratings)
     if chrom is not None:
@@ -316,9 +355,11 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
     for role, dim, prefix in (("size_sweep", "size_deg", "size_rog"), ("contrast_sweep", "contrast", "contrast_nr")):
         part = _select(responses, getattr(roles, role))
         if part is not None:
-            _sweep(_Grid(*part, (dim,) + _GRATING, getattr(roles, role)), blank, rows, dim, fits)
+            _sweep(_Grid(*part, (dim,) + _GRATING, getattr(roles, role)), blank, rows, dim, jobs)
             ran.append(prefix)
 
+    if jobs:
+        _run_fits(jobs, workers)
     for prefix in _FITS:
         if not fits or prefix not in ran:
             status, reason = (("skipped", "fits=False") if not fits else

@@ -22,12 +22,14 @@ CI_METHOD = "Wald from the curve_fit covariance, Student t on n - p dof"
 def fit_least_squares(model: str, func: Callable, x, y, *, names: Sequence[str], starts: Sequence[Sequence[float]],
                       bounds: tuple[Sequence[float], Sequence[float]],
                       derive: Callable[[dict, np.ndarray], dict] | None = None, derived_names: Sequence[str] = (),
-                      post: Callable[[np.ndarray], np.ndarray] | None = None, ci_level: float = 0.95) -> FitResult:
+                      post: Callable[[np.ndarray], np.ndarray] | None = None, ci_level: float = 0.95,
+                      jac: Callable | None = None) -> FitResult:
     """Fit ``y ~ func(x, *params)`` from several starting points; keep the lowest sum of squares.
 
     Never raises on bad data: a failed fit is a :class:`FitResult` with ``success=False`` and the reason.
     ``post`` maps the best parameters to their reported form (e.g. an angle wrapped into [0, 180)), applied to
-    the interval ends as a shift. ``derive(params, x)`` adds quantities computed from the parameters.
+    the interval ends as a shift. ``derive(params, x)`` adds quantities computed from the parameters. ``jac(x,
+    *params)`` is the model's analytic Jacobian (n, p), when known (faster than finite differences).
     """
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
@@ -56,7 +58,8 @@ def fit_least_squares(model: str, func: Callable, x, y, *, names: Sequence[str],
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                popt, pcov = curve_fit(func, x, y, p0=start, bounds=(lower, upper), max_nfev=200 * p)
+                popt, pcov = curve_fit(func, x, y, p0=start, bounds=(lower, upper), max_nfev=200 * p,
+                                       jac=jac if jac is not None else "2-point")
             except (RuntimeError, ValueError, FloatingPointError) as exc:
                 last_error = str(exc).splitlines()[0]
                 continue

@@ -15,7 +15,7 @@ import numpy as np
 from v1lab.fits._core import fit_least_squares
 from v1lab.fits._result import FitResult
 
-__all__ = ["von_mises", "von_mises_bandwidth", "fit_von_mises"]
+__all__ = ["von_mises", "von_mises_jacobian", "von_mises_bandwidth", "fit_von_mises"]
 
 NAMES = ("baseline", "amplitude", "kappa", "pref_deg")
 
@@ -23,6 +23,15 @@ NAMES = ("baseline", "amplitude", "kappa", "pref_deg")
 def von_mises(theta_deg, baseline, amplitude, kappa, pref_deg):
     """The model above; ``theta_deg`` and ``pref_deg`` in degrees."""
     return baseline + amplitude * np.exp(kappa * (np.cos(2 * np.deg2rad(np.asarray(theta_deg) - pref_deg)) - 1))
+
+
+def von_mises_jacobian(theta_deg, baseline, amplitude, kappa, pref_deg):
+    """Partial derivatives (n, 4) of :func:`von_mises` with respect to its four parameters."""
+    d = np.deg2rad(np.asarray(theta_deg, dtype=float) - pref_deg)
+    c = np.cos(2 * d)
+    e = np.exp(kappa * (c - 1))
+    return np.stack([np.ones_like(d), e, amplitude * e * (c - 1),
+                     amplitude * e * kappa * np.sin(2 * d) * (2 * np.pi / 180.0)], axis=1)
 
 
 def von_mises_bandwidth(kappa) -> float:
@@ -36,7 +45,7 @@ def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> Fit
 
     Parameters: ``baseline`` (response units), ``amplitude`` (>= 0), ``kappa`` (concentration, in [0.01, 200]),
     ``pref_deg`` (reported in [0, 180)); derived: ``bandwidth_deg``. Several starts (preferred orientation from
-    the data's peak, kappa 0.5, 2, 8); see :func:`v1lab.fits.fit_least_squares` for the CIs and failure rules.
+    the data's peak, kappa 0.5, 2, 8; analytic Jacobian); see :func:`v1lab.fits.fit_least_squares` for the CIs and failure rules.
     """
     r = np.asarray(responses, dtype=float).ravel()
     theta = np.asarray(orientations_deg, dtype=float).ravel()
@@ -44,8 +53,7 @@ def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> Fit
     if r.size and np.all(np.isfinite(r)) and r.size == theta.size:
         lo, hi = float(r.min()), float(r.max())
         for kappa in (0.5, 2.0, 8.0):
-            for mu in (theta[int(np.argmax(r))], theta[int(np.argmax(r))] + 90.0):
-                starts.append((lo, max(hi - lo, 1e-6), kappa, mu))
+            starts.append((lo, max(hi - lo, 1e-6), kappa, theta[int(np.argmax(r))]))
 
     def post(p):
         p[3] = np.mod(p[3], 180.0)
@@ -55,5 +63,5 @@ def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> Fit
         "von_mises", von_mises, theta, r, names=NAMES, starts=starts or [(0.0, 1.0, 1.0, 0.0)],
         bounds=((-np.inf, 0.0, 0.01, -np.inf), (np.inf, np.inf, 200.0, np.inf)), post=post,
         derive=lambda prm, x: {"bandwidth_deg": von_mises_bandwidth(prm["kappa"])}, derived_names=("bandwidth_deg",),
-        ci_level=ci_level,
+        ci_level=ci_level, jac=von_mises_jacobian,
     )
