@@ -112,7 +112,7 @@ def classify_units(table: pd.DataFrame, criteria: ClassificationCriteria | None 
 
     bw = table["orientation_bandwidth_deg"].to_numpy(float)
     has_ori = np.nan_to_num(table["n_orientations"].to_numpy(float)) >= 3
-    ori_sel = np.isfinite(bw) & (bw <= (c.max_orientation_bandwidth_deg or np.inf))
+    ori_sel = np.isfinite(bw) & (bw <= (c.max_orientation_bandwidth_deg or np.inf)) & responsive
 
     mr = table["modulation_ratio"].to_numpy(float)
     simple = np.isfinite(mr) & (mr > c.simple_modulation_ratio)

@@ -14,11 +14,11 @@ def test_preferred_command_writes_tables_and_gallery(tmp_path, capsys):
     code = main(["preferred", "--model", f"python:{factory}:make", "--layer", "conv", "--steps", "60",
                  "--out", str(out), "--device", "cpu"])
     assert code == 0
-    table = pd.read_csv(out / "preferred_stimuli.csv")
+    table = pd.read_csv(out / "preferred_stimuli_conv.csv")
     assert len(table) == 6 and set(table.reference) == {"filter weights (no units table given)"}
     assert table.orientation_agree[:5].astype(bool).all()
-    agreement = pd.read_csv(out / "agreement.csv")
+    agreement = pd.read_csv(out / "agreement_conv.csv")
     assert agreement.layer.tolist() == ["conv"]
     assert (out / "gallery_conv.png").stat().st_size > 1000
-    assert (out / "preferred_images.npz").exists()
-    assert "preferred stimuli of 6 units" in capsys.readouterr().out
+    assert (out / "preferred_images_conv.npz").exists()
+    assert "preferred stimuli of layer conv" in capsys.readouterr().out

@@ -67,11 +67,7 @@ def _device(name: str):
 def _run(args) -> int:
     import time
 
-    import torch
-
-    from v1lab.images import ImageNetFolder
-    from v1lab.lesion.engine import DatasetImages
-    from v1lab.lesion.experiment import config_text, run_lesion_experiment
+    from v1lab.lesion.experiment import config_text, run_lesion_on_model
     from v1lab.models import load_model
     from v1lab.protocol.run_folder import RunFolder
 
@@ -87,18 +83,9 @@ def _run(args) -> int:
         folder = RunFolder.create("runs", f"lesion-{config.layer}", out=args.out)
     folder.start(protocol_text=text, model_spec=model.spec, weights_sha256=model.weights_sha256,
                  device=str(device), seed=config.seed, argv=sys.argv)
-    pre = model.preprocessing
-    dataset = ImageNetFolder(config.images, resize_size=pre.resize_size, crop_size=pre.input_size)
-    n = len(dataset) if config.max_images is None else min(config.max_images, len(dataset))
-    fits = n * 3 * pre.input_size ** 2 * 4 <= 2 * 1024 ** 3  # keep decoded images in memory up to 2 GiB
-    source = DatasetImages(dataset, max_images=config.max_images, workers=args.workers, cache=fits)
-    before = {k: v.detach().clone() for k, v in model.module.state_dict().items()}
     started = time.perf_counter()
-    result = run_lesion_experiment(model.module, pre.normalize, source, config, folder=folder, device=device,
-                                   progress=not args.no_progress)
-    changed = [k for k, v in model.module.state_dict().items() if not torch.equal(v, before[k])]
-    if changed:  # silencing acts on activations only; this guards that promise
-        raise RunFolderError(f"lesion run {folder.path}: weights changed during the run ({changed[:3]})")
+    result, n = run_lesion_on_model(model, config, folder, device=device, progress=not args.no_progress,
+                                    workers=args.workers)
     folder.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)),
                   seconds=round(time.perf_counter() - started, 1), verdicts=result.verdicts)
     for line in result.verdicts:

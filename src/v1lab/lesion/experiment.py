@@ -39,7 +39,7 @@ from v1lab.lesion.stats import Outcomes, compare_paired, permutation_p, verdict
 from v1lab.protocol.run_folder import RunFolder
 from v1lab.recording.layers import resolve_layer
 
-__all__ = ["LesionResult", "run_lesion_experiment", "config_text"]
+__all__ = ["LesionResult", "run_lesion_experiment", "run_lesion_on_model", "config_text"]
 
 #: Sets evaluated per pass over the images (the head output of a batch is shared by these).
 SETS_PER_PASS = 32
@@ -214,3 +214,28 @@ def _permutation_columns(lesions: pd.DataFrame, tested: list[LesionSet], compari
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
+
+
+def run_lesion_on_model(model, config: LesionConfig, folder: RunFolder, *, device="cpu", progress: bool = True,
+                        workers: int = 0) -> tuple[LesionResult, int]:
+    """Run the experiment on a loaded model (``v1lab lesion`` and protocols' ``lesion:`` section).
+
+    Reads the images with the model's own preprocessing, and checks afterwards that no weight changed
+    (silencing acts on activations only). Returns the result and the number of images.
+    """
+    from v1lab.errors import RunFolderError
+    from v1lab.images import ImageNetFolder
+    from v1lab.lesion.engine import DatasetImages
+
+    pre = model.preprocessing
+    dataset = ImageNetFolder(config.images, resize_size=pre.resize_size, crop_size=pre.input_size)
+    n = len(dataset) if config.max_images is None else min(config.max_images, len(dataset))
+    fits = n * 3 * pre.input_size ** 2 * 4 <= 2 * 1024 ** 3  # keep decoded images in memory up to 2 GiB
+    source = DatasetImages(dataset, max_images=config.max_images, workers=workers, cache=fits)
+    before = {k: v.detach().clone() for k, v in model.module.state_dict().items()}
+    result = run_lesion_experiment(model.module, pre.normalize, source, config, folder=folder, device=device,
+                                   progress=progress)
+    changed = [k for k, v in model.module.state_dict().items() if not torch.equal(v, before[k])]
+    if changed:
+        raise RunFolderError(f"lesion run {folder.path}: weights changed during the run ({changed[:3]})")
+    return result, n

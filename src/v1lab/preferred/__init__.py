@@ -2,6 +2,7 @@
 of these pictures against the tuning-curve labels (issue 5). See ``docs/preferred.md``."""
 
 from v1lab.preferred.crosscheck import agreement_table, cross_check, orientation_difference
+from v1lab.preferred.experiment import PreferredConfig, run_preferred
 from v1lab.preferred.filters import FilterImages, filter_images
 from v1lab.preferred.gallery import gallery, stretch_contrast
 from v1lab.preferred.measure import chromatic_content, fit_plane_wave, measure_stimulus
@@ -14,6 +15,7 @@ __all__ = [
     "FilterImages",
     "FourierImage",
     "Jitter",
+    "PreferredConfig",
     "PreferredResult",
     "TopPatches",
     "agreement_table",
@@ -25,6 +27,7 @@ __all__ = [
     "gallery",
     "measure_stimulus",
     "optimise_preferred",
+    "run_preferred",
     "orientation_difference",
     "stretch_contrast",
     "top_patches",

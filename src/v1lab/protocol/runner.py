@@ -50,7 +50,33 @@ def prepare_run(path: str | Path, overrides: dict | None = None):
         match_references(protocol.references)
     except ReferenceDataError as exc:
         raise ProtocolError(f"{path}: field 'references': {exc}") from None
+    preferred = _section(protocol.preferred_stimuli, "preferred_stimuli", path)
+    if preferred is not None:
+        titles = [layer.title for layer in protocol.layers]
+        unknown = [name for name in preferred.layers or [] if name not in titles]
+        if unknown:
+            raise ProtocolError(f"{path}: field 'preferred_stimuli.layers': {unknown} are not the protocol's layers "
+                                f"({', '.join(titles)})")
+    _section(protocol.lesion, "lesion", path)
     return protocol, sets
+
+
+def _section(data: dict | None, name: str, path: Path):
+    """Validate an optional section (``preferred_stimuli``, ``lesion``) with its own schema."""
+    if data is None:
+        return None
+    from pydantic import ValidationError
+
+    if name == "lesion":
+        from v1lab.lesion.config import LesionConfig as schema
+    else:
+        from v1lab.preferred.experiment import PreferredConfig as schema
+    try:
+        return schema(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join([name, *(str(p) for p in err["loc"])])
+        raise ProtocolError(f"{path}: field '{field}': {err['msg']}") from None
 
 
 def record_layer(recorder: CentreUnitRecorder, stim, geometry, *, batch_size: int, progress=None) -> np.ndarray:
@@ -136,6 +162,10 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
     units = pd.concat(tables, ignore_index=True)
     _write_table(folder, "units", units, protocol.output.formats)
     recorded = time.perf_counter() - t0
+    if protocol.preferred_stimuli is not None:
+        _preferred(protocol, model, folder, units, dev)
+    if protocol.lesion is not None:
+        _lesion(protocol, model, folder, dev, progress)
     write_tables(units, folder.path, references=match_references(protocol.references) or None,
                  seed=protocol.seed, layer_order=[layer.title for layer in protocol.layers])
     if protocol.output.report:
@@ -145,6 +175,38 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
     folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
                   n_units=len(units))
     return folder
+
+
+def _preferred(protocol: Protocol, model, folder: RunFolder, units: pd.DataFrame, device) -> None:
+    """Preferred stimuli of the chosen layers, cross-checked with this run's units (``RUN/preferred/``)."""
+    from v1lab.preferred.experiment import PreferredConfig, run_preferred
+
+    config = PreferredConfig(**protocol.preferred_stimuli)
+    chosen = config.layers or [protocol.layers[0].title]
+    for layer in protocol.layers:
+        out = folder.path / "preferred"
+        if layer.title not in chosen or (out / f"gallery_{layer.title}.png").exists():
+            continue  # not asked for, or done before an interruption
+        run_preferred(model, layer.name, out, label=layer.title, units=units, reference="tuning curves (units.csv)",
+                      images=config.images, steps=config.steps, channels=config.channels, k=config.k,
+                      max_images=config.max_images, seed=config.seed, ppd=protocol.ppd, device=device)
+
+
+def _lesion(protocol: Protocol, model, folder: RunFolder, device, progress: bool) -> None:
+    """The lesion experiment in its own run folder ``RUN/lesion/`` (resumed if it was interrupted)."""
+    from v1lab.lesion.config import LesionConfig
+    from v1lab.lesion.experiment import config_text, run_lesion_on_model
+
+    config = LesionConfig(**{"units_table": str(folder.file("units.csv")), "responses": str(folder.path),
+                             **protocol.lesion})
+    text = config_text(config, model.spec)
+    path = folder.path / "lesion"
+    sub = RunFolder.resume(path, text) if (path / "manifest.json").is_file() else RunFolder.create(
+        folder.path, "lesion", out=path)
+    sub.start(protocol_text=text, model_spec=model.spec, weights_sha256=model.weights_sha256,
+              device=str(device), seed=config.seed)
+    result, n = run_lesion_on_model(model, config, sub, device=device, progress=progress)
+    sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)), verdicts=result.verdicts)
 
 
 def _layer_attrs(model_spec: str, layer, recorder: CentreUnitRecorder) -> dict:

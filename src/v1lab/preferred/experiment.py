@@ -1,0 +1,129 @@
+"""One layer's preferred-stimulus experiment: optimised and most suppressive images, filter images (first linear
+layer), top-k natural patches, the measured content of each picture and its cross-check with the tuning labels.
+
+Used by ``v1lab preferred`` and by protocols with a ``preferred_stimuli:`` section. Files, all written atomically
+into ``out`` with the layer's name ``L``: ``preferred_stimuli_L.csv``, ``agreement_L.csv`` (when a reference
+exists), ``preferred_images_L.npz``, ``top_patches_L.csv`` (with images), ``gallery_L.png``, ``params_L.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from v1lab._atomic import atomic_path, write_text
+from v1lab.errors import AnalysisError
+from v1lab.preferred.crosscheck import agreement_table, cross_check
+from v1lab.preferred.filters import filter_images
+from v1lab.preferred.gallery import gallery, stretch_contrast
+from v1lab.preferred.measure import measure_stimulus
+from v1lab.preferred.optimise import background_display, optimise_preferred
+from v1lab.preferred.patches import top_patches
+
+__all__ = ["PreferredConfig", "run_preferred"]
+
+
+class PreferredConfig(BaseModel):
+    """The protocol's ``preferred_stimuli:`` section."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    layers: list[str] | None = Field(None, description="layer labels to visualise (default: the first layer)")
+    steps: int = Field(256, ge=1, description="gradient-ascent steps")
+    seed: int = 0
+    channels: list[int] | None = Field(None, description="channels (default: all)")
+    images: str | None = Field(None, description="ImageNet-style folder for the top-k natural patches")
+    k: int = Field(9, ge=1, description="natural patches per unit")
+    max_images: int | None = Field(None, ge=1, description="search only the first N images")
+
+
+def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd.DataFrame | None = None,
+                  reference: str = "tuning curves", images=None, steps: int = 256, channels=None, k: int = 9,
+                  max_images: int | None = None, seed: int = 0, ppd: float = 28.0, device="cpu",
+                  recorder=None) -> Path:
+    """Run the experiment for module ``layer`` (results named ``label``, default ``layer``); returns the gallery.
+
+    Without ``units`` a first linear layer is compared with the orientation of its own filter weights, measured
+    by the same estimator; other layers then get no agreement table.
+    """
+    from v1lab.recording import CentreUnitRecorder
+
+    label = label or layer
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rec = recorder or CentreUnitRecorder(model, layer, device=device, ppd=ppd)
+    pos = optimise_preferred(model, layer, channels=channels, steps=steps, seed=seed, recorder=rec, ppd=ppd)
+    neg = optimise_preferred(model, layer, channels=channels, steps=steps, seed=seed, negative=True,
+                             recorder=rec, ppd=ppd)
+    measured = measure_stimulus(pos.images, ppd, weights=pos.rf_weights())
+    measured.insert(0, "channel", pos.channels)
+    measured.insert(0, "layer", label)
+    measured["activation"] = pos.activations.numpy()
+    measured["negative_activation"] = neg.activations.numpy()
+    grey = background_display()
+    views = {"optimised": stretch_contrast(pos.images, grey), "negative": stretch_contrast(neg.images, grey)}
+    arrays = {"optimised": pos.images.numpy(), "negative": neg.images.numpy(), "channels": pos.channels}
+    try:
+        filters = filter_images(model, layer, channels=pos.channels, device=rec.device)
+    except AnalysisError:
+        filters = None  # not a linear layer: no filter view
+    if filters is not None:
+        fm = measure_stimulus(filters.images, ppd, weights=pos.rf_weights())
+        measured["filter_orientation_deg"] = fm.orientation_deg.to_numpy()
+        measured["filter_sf_cpd"] = fm.sf_cpd.to_numpy()
+        measured["filter_grating_r2"] = fm.grating_r2.to_numpy()
+        views["filter"] = filters.images
+        arrays["filter"] = filters.images.numpy()
+    if images:
+        top = top_patches(model, layer, images, k=k, channels=pos.channels, max_images=max_images,
+                          device=rec.device, recorder=rec)
+        views["top-k mean"] = top.mean_patch
+        scale = 2 * top.mean_product.abs().amax().clamp(min=1e-12)
+        views["grad x input"] = stretch_contrast(0.5 + top.mean_product / scale, 0.5)
+        arrays.update(top_patches=top.patches.numpy(), top_mean=top.mean_patch.numpy(),
+                      top_gradient=top.mean_gradient.numpy(), top_product=top.mean_product.numpy())
+        with atomic_path(out / f"top_patches_{label}.csv") as tmp:
+            top.sources.assign(layer=label).to_csv(tmp, index=False)
+    if units is None and filters is not None:
+        units = pd.DataFrame({
+            "layer": label, "channel": pos.channels,
+            "orientation_selective": measured.filter_grating_r2.to_numpy() >= 0.1,
+            "preferred_orientation_deg": measured.filter_orientation_deg.to_numpy(),
+            "peak_sf_cpd": measured.filter_sf_cpd.to_numpy(), "color_class": pd.NA,
+            "single_opponent": pd.NA, "double_opponent": pd.NA})
+        reference = "filter weights (no units table given)"
+    table = measured
+    if units is not None:
+        table = cross_check(measured, units[units["layer"] == label])
+        agreement = agreement_table(table).assign(reference=reference)
+        with atomic_path(out / f"agreement_{label}.csv") as tmp:
+            agreement.to_csv(tmp, index=False)
+        print(agreement.to_string(index=False))
+    table = table.assign(reference=reference if units is not None else "none")
+    with atomic_path(out / f"preferred_stimuli_{label}.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    with atomic_path(out / f"preferred_images_{label}.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    captions = [_caption(label, row) for _, row in table.iterrows()]
+    png = gallery(views, captions, out / f"gallery_{label}.png", title=f"{model.name} {label}")
+    write_text(out / f"params_{label}.json", json.dumps(
+        {"model": model.spec, "layer": layer, "label": label, "reference": reference, **pos.params},
+        indent=2, default=str))
+    return png
+
+
+def _caption(layer, row) -> str:
+    """Unit id, what the image shows, and (where compared) the tuning-curve orientation and the verdict."""
+    def get(name):
+        return row[f"stim_{name}"] if f"stim_{name}" in row else row[name]
+
+    text = f"{layer}:{int(row['channel'])}\n{get('orientation_deg'):.0f}deg {get('sf_cpd'):.1f}cpd {get('color_class')}"
+    agree = row.get("orientation_agree")
+    if agree is not None and not pd.isna(agree):
+        text += f"\nref {row['preferred_orientation_deg']:.0f}deg " + ("agree" if agree else "DIFFER")
+    return text
