@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from v1lab import fits as F
 from v1lab import metrics as M
-from v1lab.classify import ClassificationCriteria, classify_units
+from v1lab.classify import ClassificationCriteria, classify_units, responsive_units
 from v1lab.errors import AnalysisError
 
 __all__ = ["AnalysisRoles", "characterise_layer", "STIMULUS_PARAMETERS"]
@@ -359,7 +359,12 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
             ran.append(prefix)
 
     if jobs:
-        _run_fits(jobs, workers)
+        live = responsive_units([row["peak_response_above_blank"] for row in rows], criteria)
+        alive = {id(row) for row, ok in zip(rows, live) if ok}
+        for row, prefix, _, _ in jobs:
+            if id(row) not in alive:
+                row.update(_fit_row(prefix, None, "skipped", "unresponsive unit: nothing to fit"))
+        _run_fits([job for job in jobs if id(job[0]) in alive], workers)
     for prefix in _FITS:
         if not fits or prefix not in ran:
             status, reason = (("skipped", "fits=False") if not fits else

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from v1lab.errors import AnalysisError
 
-__all__ = ["ClassificationCriteria", "classify_units", "COLOR_CLASSES", "CELL_CLASSES"]
+__all__ = ["ClassificationCriteria", "classify_units", "responsive_units", "COLOR_CLASSES", "CELL_CLASSES"]
 
 COLOR_CLASSES = ("luminance", "colour-luminance", "colour-preferring")
 CELL_CLASSES = ("unresponsive", "double-opponent", "single-opponent", "non-oriented", "simple", "complex",
@@ -75,6 +75,15 @@ class ClassificationCriteria(BaseModel):
         "default: Johnson et al. 2008 found most, not all, double-opponent cells orientation-selective.")
 
 
+def responsive_units(peak_above_blank, criteria: ClassificationCriteria | None = None) -> np.ndarray:
+    """Responsive: the largest response above the blank exceeds the criteria's share of the layer's largest."""
+    c = criteria or ClassificationCriteria()
+    peak = np.asarray(peak_above_blank, dtype=float)
+    layer_max = np.nanmax(peak) if np.any(np.isfinite(peak)) else np.nan
+    threshold = max(c.responsive_fraction_of_max * max(layer_max, 0.0), c.responsive_min_margin)
+    return np.isfinite(peak) & (peak > threshold)
+
+
 def _bool(values, defined) -> pd.Series:
     out = pd.array(np.asarray(values, dtype=bool), dtype="boolean")
     out[~np.asarray(defined, dtype=bool)] = pd.NA
@@ -105,10 +114,7 @@ def classify_units(table: pd.DataFrame, criteria: ClassificationCriteria | None 
     missing = [k for k in _NEEDED if k not in table.columns]
     if missing:
         raise AnalysisError(f"metric table: missing column(s) {missing}; expected the columns of characterise_layer")
-    peak = table["peak_response_above_blank"].to_numpy(float)
-    layer_max = np.nanmax(peak) if np.any(np.isfinite(peak)) else np.nan
-    threshold = max(c.responsive_fraction_of_max * max(layer_max, 0.0), c.responsive_min_margin)
-    responsive = np.isfinite(peak) & (peak > threshold)
+    responsive = responsive_units(table["peak_response_above_blank"].to_numpy(float), c)
 
     bw = table["orientation_bandwidth_deg"].to_numpy(float)
     has_ori = np.nan_to_num(table["n_orientations"].to_numpy(float)) >= 3

@@ -69,7 +69,7 @@ def test_metrics_of_planted_units(table):
     assert t.loc["single_opponent", "chromatic_ratio"] == pytest.approx(1.9 * np.sqrt(1.5) / 0.1, rel=1e-6)
     assert t.loc["single_opponent", "preferred_dkl_azimuth_deg"] == pytest.approx(0.0, abs=1e-6)
     assert t.loc["simple", "ori_vm_status"] == "ok" and t.loc["simple", "ori_vm_r2"] > 0.95
-    assert t.loc["silent", "ori_vm_status"] == "failed" and "do not vary" in t.loc["silent", "ori_vm_reason"]
+    assert t.loc["silent", "ori_vm_status"] == "skipped" and "unresponsive" in t.loc["silent", "ori_vm_reason"]
 
 
 def test_absent_sets_give_nan_columns_not_errors(planted):

@@ -30,7 +30,7 @@ def fit_naka_rushton(responses, contrasts, *, ci_level: float = 0.95) -> FitResu
     r = np.asarray(responses, dtype=float).ravel()
     c = np.asarray(contrasts, dtype=float).ravel()
     lo, hi = ((float(r.min()), float(r.max())) if r.size and np.all(np.isfinite(r)) else (0.0, 1.0))
-    starts = [(lo, max(hi - lo, 1e-6) * 1.2, c50, n) for c50 in (0.1, 0.3) for n in (1.0, 2.5)]
+    starts = [(lo, max(hi - lo, 1e-6) * 1.2, c50, n) for c50, n in ((0.1, 1.0), (0.3, 2.5))]
     return fit_least_squares(
         "naka_rushton", naka_rushton, c, r, names=NAMES, starts=starts,
         bounds=((-np.inf, 0.0, 1e-3, 0.2), (np.inf, np.inf, 10.0, 10.0)), ci_level=ci_level,

@@ -55,7 +55,7 @@ def fit_ratio_of_gaussians(responses, sizes_deg, *, ci_level: float = 0.95) -> F
     dmax = float(np.max(d)) if d.size and np.all(np.isfinite(d)) and np.max(d) > 0 else 1.0
     peak = float(np.max(r)) if r.size and np.all(np.isfinite(r)) else 1.0
     starts = [(max(peak, 1e-6) * (1 + ks), wc * dmax, ks, ws * dmax)
-              for wc in (0.1, 0.3) for ks, ws in ((0.5, 0.5), (2.0, 1.0), (0.05, 2.0))]
+              for wc, ks, ws in ((0.1, 0.5, 0.5), (0.3, 2.0, 1.0), (0.1, 0.05, 2.0))]
     return fit_least_squares(
         "ratio_of_gaussians", ratio_of_gaussians, d, r, names=NAMES, starts=starts,
         bounds=((0.0, 1e-3 * dmax, 0.0, 1e-3 * dmax), (np.inf, 100 * dmax, np.inf, 100 * dmax)),

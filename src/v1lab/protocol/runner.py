@@ -158,7 +158,7 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
                     channels=channels, attrs=_layer_attrs(protocol.model, layer, recorder))
                 save_responses(folder.responses_path(layer.title, stim.name), data, blank)
         joined, blank = layer_responses(folder, layer.title, list(sets))
-        tables.append(characterise_layer(joined, blank, roles, criteria))
+        tables.append(characterise_layer(joined, blank, roles, criteria, fits=protocol.analyses.fits))
     units = pd.concat(tables, ignore_index=True)
     _write_table(folder, "units", units, protocol.output.formats)
     recorded = time.perf_counter() - t0

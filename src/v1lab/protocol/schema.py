@@ -105,6 +105,8 @@ class AnalysisConfig(_Strict):
 
     roles: dict[str, str] = Field(default_factory=dict, description="analysis role -> stimulus-set name")
     criteria: dict[str, Any] = Field(default_factory=dict, description="overrides of ClassificationCriteria")
+    fits: bool = Field(True, description="fit tuning-curve models (von Mises, log-Gaussian, ratio of Gaussians, "
+                       "Naka-Rushton) to every responsive unit; the slow part of the analysis")
 
 
 class OutputConfig(_Strict):
