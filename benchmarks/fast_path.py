@@ -10,7 +10,6 @@ does not depend on the weights), and the output says so.
 """
 
 import argparse
-import csv
 import datetime as dt
 import os
 import platform
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from benchmarks._common import append_rows
 from v1lab.errors import V1labError
 from v1lab.models.core import IMAGENET_PREPROCESSING, LoadedModel
 from v1lab.models.keras_resnet import build_resnet50_v1
@@ -91,14 +91,7 @@ def run(layers=("conv1", "layer1", "layer2"), *, n=256, device="auto", batch_siz
             "crop_px": f"{h}x{w}",
         })
     if results is not None:
-        results = Path(results)
-        results.parent.mkdir(parents=True, exist_ok=True)
-        new = not results.exists()
-        with open(results, "a", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=FIELDS)
-            if new:
-                writer.writeheader()
-            writer.writerows(rows)
+        append_rows(results, FIELDS, rows)
     return rows
 
 

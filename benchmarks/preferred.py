@@ -11,13 +11,13 @@ same architecture with random weights is timed (speed does not depend on the wei
 """
 
 import argparse
-import csv
 import datetime as dt
 import time
 from pathlib import Path
 
 import torch
 
+from benchmarks._common import append_rows
 from benchmarks.fast_path import _machine, _model
 from v1lab.preferred import optimise_preferred
 from v1lab.recording import CentreUnitRecorder, resolve_device
@@ -67,14 +67,7 @@ def run(layers=("conv1", "layer2"), *, device="auto", steps=20, units=None, loop
                          "image_steps_per_s": round(rate, 1), "images_per_s_at_256_steps": round(rate / 256, 3),
                          "canvas_px": f"{h}x{w}"})
     if results is not None:
-        results = Path(results)
-        results.parent.mkdir(parents=True, exist_ok=True)
-        new = not results.exists()
-        with open(results, "a", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=FIELDS)
-            if new:
-                writer.writeheader()
-            writer.writerows(rows)
+        append_rows(results, FIELDS, rows)
     return rows
 
 
