@@ -22,3 +22,17 @@ def test_preferred_command_writes_tables_and_gallery(tmp_path, capsys):
     assert (out / "gallery_conv.png").stat().st_size > 1000
     assert (out / "preferred_images_conv.npz").exists()
     assert "preferred stimuli of layer conv" in capsys.readouterr().out
+
+
+def test_units_table_without_the_layer_is_an_error(tmp_path, capsys):
+    factory = tmp_path / "planted_factory.py"
+    factory.write_text("from preferred.planted_net import planted_model\n"
+                       "_MODEL = planted_model()\nPREPROCESSING = _MODEL.preprocessing\n"
+                       "def make():\n    return _MODEL.module\n")
+    table = tmp_path / "units.csv"
+    pd.DataFrame({"layer": ["conv1"], "channel": [0], "orientation_selective": [True],
+                  "preferred_orientation_deg": [0.0]}).to_csv(table, index=False)
+    code = main(["preferred", "--model", f"python:{factory}:make", "--layer", "conv", "--steps", "2",
+                 "--units-table", str(table), "--out", str(tmp_path / "out"), "--device", "cpu"])
+    assert code == 2
+    assert "no rows for layer 'conv'" in capsys.readouterr().err

@@ -98,7 +98,11 @@ def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd
         reference = "filter weights (no units table given)"
     table = measured
     if units is not None:
-        table = cross_check(measured, units[units["layer"] == label])
+        rows = units[units["layer"] == label]
+        if rows.empty:
+            raise AnalysisError(f"units table: no rows for layer {label!r} (it has {sorted(set(units['layer']))}); "
+                                f"expected the layer's name in the table, e.g. --label {units['layer'].iloc[0]}")
+        table = cross_check(measured, rows)
         agreement = agreement_table(table).assign(reference=reference)
         with atomic_path(out / f"agreement_{label}.csv") as tmp:
             agreement.to_csv(tmp, index=False)
