@@ -38,7 +38,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks._common import (MEMORY_METHOD, append_rows, fit_line, now, peak_memory_mib, reset_peak_memory,
-                                sync, timed)
+                                timed)
 from benchmarks.fast_path import _machine, _model
 from v1lab.recording import CentreUnitRecorder, grid_offsets, resolve_device
 from v1lab.stimuli import load_stimulus_set

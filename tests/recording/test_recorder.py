@@ -56,7 +56,7 @@ def naive(resnet):
 @pytest.mark.parametrize("index, case", list(enumerate(EXACT_CASES)))
 def test_crop_and_truncation_change_no_number(naive, index, case):
     recorders, images, maps = naive
-    rec, (layer, response) = recorders[case], case
+    rec, (_, response) = recorders[case], case
     cy, cx = rec.receptive_field.centre_index
     full = maps[case][:, :, cy, cx]
     if response == "post_relu":

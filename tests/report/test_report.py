@@ -197,7 +197,7 @@ def test_unknown_protocol_reference_is_a_run_folder_error(tmp_path, rng):
     text = (run / "protocol.yaml").read_text().replace("- cavanaugh2002", "- smith1999")
     assert "smith1999" in text
     (run / "protocol.yaml").write_text(text)
-    with pytest.raises(RunFolderError, match=r"protocol.yaml: field `references` names \['smith1999'\]"):
+    with pytest.raises(RunFolderError, match=r"protocol.yaml: field `references`: reference 'smith1999' matches no"):
         build_report(run, n_boot=10)
 
 

@@ -17,12 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from v1lab._atomic import atomic_path
-from v1lab.population._comparison import MODEL_QUANTITIES, ModelQuantity, compare_with_references, model_values, most_v1_like
+from v1lab.population._comparison import (MODEL_QUANTITIES, ModelQuantity, applicable_references, compare_with_references,
+                                          model_values, most_v1_like)
 from v1lab.population._depth import depth_tests
 from v1lab.population._similarity import SimilarityResult, bootstrap_similarity, ks_similarity, reference_ceiling
 from v1lab.population._tables import population_long, population_table
 
 __all__ = [
+    "applicable_references",
     "population_table", "population_long", "depth_tests", "compare_with_references", "most_v1_like",
     "model_values", "ks_similarity", "bootstrap_similarity", "reference_ceiling", "SimilarityResult",
     "ModelQuantity", "MODEL_QUANTITIES", "write_tables",

@@ -13,9 +13,10 @@ from statsmodels.stats.proportion import proportions_ztest
 from v1lab.errors import ReferenceDataError
 from v1lab.population._similarity import bootstrap_similarity, reference_ceiling
 from v1lab.population._units import check_units, flag
-from v1lab.references import Reference, list_references, load_reference
+from v1lab.references import Reference, list_references, load_reference, match_references
 
-__all__ = ["ModelQuantity", "MODEL_QUANTITIES", "model_values", "compare_with_references", "most_v1_like"]
+__all__ = ["ModelQuantity", "MODEL_QUANTITIES", "model_values", "applicable_references", "compare_with_references",
+           "most_v1_like"]
 
 _SELECTIVE_BW_DEG = 90.0  # Ringach database convention: a bandwidth above 90 deg means "not selective"
 
@@ -98,6 +99,16 @@ def _two_proportions(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
         return float("nan"), float("nan")  # no model units, or no variance: no test
     z, p = proportions_ztest([k1, k2], [n1, n2])
     return float(z), float(p)
+
+
+def applicable_references(wanted, units: pd.DataFrame) -> list[str] | None:
+    """The shipped references that ``wanted`` names (names or dataset prefixes, see
+    :func:`v1lab.references.match_references`) and whose model-side column ``units`` has; ``None`` (every
+    applicable reference) when ``wanted`` is empty."""
+    if not wanted:
+        return None
+    return [n for n in match_references(wanted)
+            if (q := MODEL_QUANTITIES.get(load_reference(n).property)) is not None and q.column in units]
 
 
 def compare_with_references(units: pd.DataFrame, references=None, *, n_boot: int = 1000, seed: int = 0,

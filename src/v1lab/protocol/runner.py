@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from v1lab._atomic import atomic_path
 from v1lab.errors import ProtocolError, ReferenceDataError
 from v1lab.models import load_model
-from v1lab.population import write_tables
+from v1lab.population import applicable_references, write_tables
 from v1lab.protocol.run_folder import RunFolder
 from v1lab.protocol.schema import Protocol, load_protocol
 from v1lab.protocol.stimulus_files import load_protocol_stimuli
@@ -166,7 +166,7 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
         _preferred(protocol, model, folder, units, dev)
     if protocol.lesion is not None:
         _lesion(protocol, model, folder, dev, progress)
-    write_tables(units, folder.path, references=match_references(protocol.references) or None,
+    write_tables(units, folder.path, references=applicable_references(protocol.references, units),
                  seed=protocol.seed, layer_order=[layer.title for layer in protocol.layers])
     if protocol.output.report:
         from v1lab.report import build_report

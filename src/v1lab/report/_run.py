@@ -15,16 +15,15 @@ import pandas as pd
 import yaml
 
 from v1lab._atomic import atomic_path
-from v1lab.errors import RunFolderError, V1labError
+from v1lab.errors import ReferenceDataError, RunFolderError, V1labError
 from v1lab.population import (
-    MODEL_QUANTITIES,
+    applicable_references,
     compare_with_references,
     depth_tests,
     most_v1_like,
     population_long,
     population_table,
 )
-from v1lab.references import list_references, load_reference
 
 __all__ = ["RunData", "TABLES", "load_run", "selected_references"]
 
@@ -60,24 +59,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def selected_references(protocol: dict, units: pd.DataFrame) -> list[str] | None:
-    """Shipped references named by the protocol's ``references`` list, usable with ``units``.
-
-    An entry selects the reference of that exact name, or every reference whose name starts with
-    ``<entry>_`` (``ringach2002`` selects all ``ringach2002_*`` files). References whose model-side column
-    is absent from ``units`` are left out. Returns ``None`` (every applicable reference) when the
-    protocol names none.
-    """
-    wanted = protocol.get("references") or []
-    if not wanted:
-        return None
-    names = list_references()
-    unknown = [w for w in wanted if not any(n == w or n.startswith(f"{w}_") for n in names)]
-    if unknown:
-        raise RunFolderError(f"protocol.yaml: field `references` names {unknown}, which match no shipped "
-                             f"reference; expected names or prefixes of {names}")
-    chosen = [n for n in names if any(n == w or n.startswith(f"{w}_") for w in wanted)]
-    return [n for n in chosen
-            if (q := MODEL_QUANTITIES.get(load_reference(n).property)) is not None and q.column in units]
+    """Shipped references named by the protocol's ``references`` list and usable with ``units``
+    (:func:`v1lab.population.applicable_references`); ``None`` (every applicable one) when it names none."""
+    try:
+        return applicable_references(protocol.get("references") or [], units)
+    except ReferenceDataError as exc:
+        raise RunFolderError(f"protocol.yaml: field `references`: {exc}") from None
 
 
 def _recompute(name: str, units: pd.DataFrame, protocol: dict, tables: dict, *, n_boot: int,
