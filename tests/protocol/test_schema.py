@@ -99,3 +99,13 @@ def test_unit_selection_all_range_and_seeded_sample():
     assert a != UnitSelection(mode="sample", sample=5, seed=4).channels(64)
     with pytest.raises(ProtocolError, match="beyond the layer's 8 channels"):
         UnitSelection(mode="range", start=0, stop=9).channels(8)
+
+
+def test_layers_option_takes_module_and_label():
+    from argparse import Namespace
+
+    from v1lab.cli.run_cmd import overrides_from_args
+
+    args = Namespace(sets=["output.batch_size=8"], model=None, layers="relu=conv1, layer1", device=None)
+    assert overrides_from_args(args) == {"output.batch_size": 8,
+                                         "layers": [{"name": "relu", "label": "conv1"}, "layer1"]}

@@ -37,7 +37,8 @@ def add_parser(sub) -> None:
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="model spec, e.g. resnet50-caffe, torchvision/resnet18, python:f.py:make")
-    parser.add_argument("--layers", help="comma-separated layer names, e.g. conv1,layer1")
+    parser.add_argument("--layers", help="comma-separated layer names, MODULE or MODULE=LABEL, "
+                        "e.g. relu=conv1,layer1")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="recording device (auto: cuda if available)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override any protocol field by its dotted key, e.g. output.batch_size=64 "
@@ -58,10 +59,16 @@ def overrides_from_args(args) -> dict:
     if args.model:
         overrides["model"] = args.model
     if args.layers:
-        overrides["layers"] = [name.strip() for name in args.layers.split(",") if name.strip()]
+        overrides["layers"] = [_layer_item(item.strip()) for item in args.layers.split(",") if item.strip()]
     if args.device:
         overrides["device"] = args.device
     return overrides
+
+
+def _layer_item(item: str):
+    """``MODULE`` or ``MODULE=LABEL`` (the name used in tables and files) as a protocol layer entry."""
+    module, sep, label = item.partition("=")
+    return {"name": module.strip(), "label": label.strip()} if sep else module
 
 
 def _run(args) -> int:
