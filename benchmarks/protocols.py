@@ -48,7 +48,7 @@ def _units_per_layer(folder: Path) -> dict:
 def _n_stimuli(path: Path, overrides: dict) -> int:
     from v1lab.protocol.runner import prepare_run
 
-    _, sets = prepare_run(path, overrides)
+    sets = prepare_run(path, overrides).sets
     return sum(len(s.params) for s in sets.values())
 
 

@@ -33,8 +33,8 @@ CASES = [
                                     "grid": {"orientation_deg": []}}}]), ["orientation_deg", "empty"]),
     (_protocol(stimuli=["no_such_set"]), ["'stimuli'", "no_such_set"]),
     (_protocol(analyses={"roles": {"luminance_gratings": "other"}}), ["'analyses.roles.luminance_gratings'", "other"]),
-    (_protocol(analyses={"roles": {"luminance_grating": "g"}}), ["'analyses.roles'", "luminance_grating"]),
-    (_protocol(analyses={"criteria": {"simple_modulation_ratio": -1}}), ["'analyses.criteria'", "simple_modulation_ratio"]),
+    (_protocol(analyses={"roles": {"luminance_grating": "g"}}), ["'analyses.roles.luminance_grating'", "extra"]),
+    (_protocol(analyses={"criteria": {"simple_modulation_ratio": -1}}), ["'analyses.criteria.simple_modulation_ratio'", "greater than 0"]),
     (_protocol(references=["ringach2003"]), ["'references'", "ringach2003"]),
     (_protocol(model="python:/nowhere/net.py:make"), ["/nowhere/net.py"]),
     (_protocol(model="resnet51-caffe"), ["resnet51-caffe"]),
@@ -64,3 +64,14 @@ def test_shipped_protocols_validate(protocol, capsys):
     if not next(m for m in list_models() if m.spec == "resnet50-caffe").weights_present:
         pytest.skip("resnet50-caffe weights are not in the cache (run `v1lab fetch resnet50-caffe`)")
     assert main(["validate", str(protocol)]) == 0, capsys.readouterr().err
+
+
+def test_run_reports_a_bad_section_in_one_line_before_recording(tmp_path, capsys):
+    """`v1lab run` makes the same checks as `v1lab validate` (no traceback, nothing written)."""
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_protocol(analyses={"criteria": {"simple_modulation_ratio": -1}},
+                                             output={"root": str(tmp_path / "runs")})))
+    assert main(["run", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("v1lab: error: ") and "\n" not in err and "'analyses.criteria.simple_modulation_ratio'" in err
+    assert not (tmp_path / "runs").exists()

@@ -118,11 +118,6 @@ class LesionEngine:
         self.progress = progress
         self.split = split_network(module, silenced)
 
-    @property
-    def uses_split(self) -> bool:
-        """Whether the head is computed once per batch (a clean cut exists)."""
-        return self.split is not None
-
     def _inputs(self, source: ImageSource, batch_size: int, desc: str) -> Iterable:
         total = -(-len(source) // batch_size)
         for images, labels in tqdm(source.batches(batch_size), total=total, desc=desc, unit="batch",

@@ -46,11 +46,6 @@ class LesionSet:
         base = f"{self.kind}-{''.join(c if c.isalnum() or c in '-_' else '_' for c in self.definition)}"
         return base if self.draw is None else f"{base}-{self.draw:04d}"
 
-    @property
-    def tested_id(self) -> str:
-        """For a random control, the ``set_id`` of the set it is a control for."""
-        return self.definition if self.kind == "random" else self.set_id
-
 
 def inactive_sets(flags: dict[str, list[int]]) -> list[LesionSet]:
     """One set per inactivity definition that flags at least one unit."""

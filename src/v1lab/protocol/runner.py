@@ -9,12 +9,14 @@ resumes from the first missing file and gives results identical to an uninterrup
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 import yaml
+from pydantic import ValidationError
 from tqdm.auto import tqdm
 
 from v1lab._atomic import atomic_path
@@ -33,7 +35,7 @@ from v1lab.recording import (
     save_responses,
 )
 
-__all__ = ["protocol_text", "prepare_run", "run_protocol", "record_layer", "layer_responses"]
+__all__ = ["PreparedRun", "protocol_text", "prepare_run", "run_protocol", "record_layer", "layer_responses"]
 
 
 def protocol_text(protocol: Protocol) -> str:
@@ -41,8 +43,28 @@ def protocol_text(protocol: Protocol) -> str:
     return yaml.safe_dump(protocol.model_dump(mode="json", exclude_none=True), sort_keys=False)
 
 
-def prepare_run(path: str | Path, overrides: dict | None = None):
-    """Load and check a protocol and its stimulus sets without running anything (``v1lab validate``)."""
+@dataclass(frozen=True)
+class PreparedRun:
+    """A checked protocol: its stimulus sets and every section validated by its own schema."""
+
+    protocol: Protocol
+    sets: dict
+    roles: object
+    criteria: object
+    preferred: object | None
+    lesion: dict | None
+
+
+def prepare_run(path: str | Path, overrides: dict | None = None) -> PreparedRun:
+    """Load and check a protocol, its stimulus sets and its sections without running anything.
+
+    Every problem is a one-line :class:`~v1lab.errors.ProtocolError` naming the file and the field.
+    """
+    from v1lab.characterise import AnalysisRoles
+    from v1lab.classify import ClassificationCriteria
+    from v1lab.lesion.config import LesionConfig
+    from v1lab.preferred.experiment import PreferredConfig
+
     path = Path(path)
     protocol = load_protocol(path, overrides)
     sets = load_protocol_stimuli(protocol, path)
@@ -50,27 +72,24 @@ def prepare_run(path: str | Path, overrides: dict | None = None):
         match_references(protocol.references)
     except ReferenceDataError as exc:
         raise ProtocolError(f"{path}: field 'references': {exc}") from None
-    preferred = _section(protocol.preferred_stimuli, "preferred_stimuli", path)
+    roles = _section(AnalysisRoles, protocol.analyses.roles, "analyses.roles", path)
+    criteria = _section(ClassificationCriteria, protocol.analyses.criteria, "analyses.criteria", path)
+    preferred = _section(PreferredConfig, protocol.preferred_stimuli, "preferred_stimuli", path)
     if preferred is not None:
         titles = [layer.title for layer in protocol.layers]
         unknown = [name for name in preferred.layers or [] if name not in titles]
         if unknown:
             raise ProtocolError(f"{path}: field 'preferred_stimuli.layers': {unknown} are not the protocol's layers "
                                 f"({', '.join(titles)})")
-    _section(protocol.lesion, "lesion", path)
-    return protocol, sets
+    # the lesion schema fills units_table/responses from the run folder later; check the rest now
+    _section(LesionConfig, protocol.lesion, "lesion", path)
+    return PreparedRun(protocol, sets, roles, criteria, preferred, protocol.lesion)
 
 
-def _section(data: dict | None, name: str, path: Path):
-    """Validate an optional section (``preferred_stimuli``, ``lesion``) with its own schema."""
+def _section(schema, data: dict | None, name: str, path: Path):
+    """``schema(**data)``, or None for an absent section; a validation error names the field."""
     if data is None:
         return None
-    from pydantic import ValidationError
-
-    if name == "lesion":
-        from v1lab.lesion.config import LesionConfig as schema
-    else:
-        from v1lab.preferred.experiment import PreferredConfig as schema
     try:
         return schema(**data)
     except ValidationError as exc:
@@ -116,15 +135,13 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
                  resume: str | Path | None = None, device: str | None = None, progress: bool = True,
                  argv: list[str] | None = None) -> RunFolder:
     """Run the protocol file at ``path``; return the run folder (new, or the resumed one)."""
-    from v1lab.characterise import AnalysisRoles, characterise_layer
-    from v1lab.classify import ClassificationCriteria
+    from v1lab.characterise import characterise_layer
 
     overrides = dict(overrides or {})
     if device is not None:
         overrides["device"] = device
-    protocol, sets = prepare_run(path, overrides)
-    roles = AnalysisRoles(**protocol.analyses.roles)
-    criteria = ClassificationCriteria(**protocol.analyses.criteria)
+    prepared = prepare_run(path, overrides)
+    protocol, sets = prepared.protocol, prepared.sets
     text = protocol_text(protocol)
     dev = resolve_device(protocol.device)
     torch.manual_seed(protocol.seed)
@@ -158,14 +175,15 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
                     channels=channels, attrs=_layer_attrs(protocol.model, layer, recorder))
                 save_responses(folder.responses_path(layer.title, stim.name), data, blank)
         joined, blank = layer_responses(folder, layer.title, list(sets))
-        tables.append(characterise_layer(joined, blank, roles, criteria, fits=protocol.analyses.fits))
+        tables.append(characterise_layer(joined, blank, prepared.roles, prepared.criteria,
+                                         fits=protocol.analyses.fits))
     units = pd.concat(tables, ignore_index=True)
     _write_table(folder, "units", units, protocol.output.formats)
     recorded = time.perf_counter() - t0
-    if protocol.preferred_stimuli is not None:
-        _preferred(protocol, model, folder, units, dev)
-    if protocol.lesion is not None:
-        _lesion(protocol, model, folder, dev, progress)
+    if prepared.preferred is not None:
+        _preferred(prepared.preferred, protocol, model, folder, units, dev)
+    if prepared.lesion is not None:
+        _lesion(prepared.lesion, model, folder, dev, progress)
     write_tables(units, folder.path, references=applicable_references(protocol.references, units),
                  seed=protocol.seed, layer_order=[layer.title for layer in protocol.layers])
     if protocol.output.report:
@@ -177,11 +195,10 @@ def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | 
     return folder
 
 
-def _preferred(protocol: Protocol, model, folder: RunFolder, units: pd.DataFrame, device) -> None:
+def _preferred(config, protocol: Protocol, model, folder: RunFolder, units: pd.DataFrame, device) -> None:
     """Preferred stimuli of the chosen layers, cross-checked with this run's units (``RUN/preferred/``)."""
-    from v1lab.preferred.experiment import PreferredConfig, run_preferred
+    from v1lab.preferred.experiment import run_preferred
 
-    config = PreferredConfig(**protocol.preferred_stimuli)
     chosen = config.layers or [protocol.layers[0].title]
     for layer in protocol.layers:
         out = folder.path / "preferred"
@@ -192,13 +209,13 @@ def _preferred(protocol: Protocol, model, folder: RunFolder, units: pd.DataFrame
                       max_images=config.max_images, seed=config.seed, ppd=protocol.ppd, device=device)
 
 
-def _lesion(protocol: Protocol, model, folder: RunFolder, device, progress: bool) -> None:
+def _lesion(section: dict, model, folder: RunFolder, device, progress: bool) -> None:
     """The lesion experiment in its own run folder ``RUN/lesion/`` (resumed if it was interrupted)."""
     from v1lab.lesion.config import LesionConfig
     from v1lab.lesion.experiment import config_text, run_lesion_on_model
 
     config = LesionConfig(**{"units_table": str(folder.file("units.csv")), "responses": str(folder.path),
-                             **protocol.lesion})
+                             **section})
     text = config_text(config, model.spec)
     path = folder.path / "lesion"
     sub = RunFolder.resume(path, text) if (path / "manifest.json").is_file() else RunFolder.create(

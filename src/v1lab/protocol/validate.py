@@ -14,22 +14,13 @@ def validate_protocol(path: str | Path, overrides: dict | None = None) -> str:
 
     Returns a one-line summary; raises a one-line :class:`~v1lab.errors.V1labError` on the first problem.
     """
-    from v1lab.characterise import AnalysisRoles
-    from v1lab.classify import ClassificationCriteria
     from v1lab.models import load_model
     from v1lab.protocol.runner import prepare_run
     from v1lab.recording import resolve_layer
 
     path = Path(path)
-    protocol, sets = prepare_run(path, overrides)
-    for section, cls, values in (("analyses.roles", AnalysisRoles, protocol.analyses.roles),
-                                 ("analyses.criteria", ClassificationCriteria, protocol.analyses.criteria)):
-        try:
-            cls(**values)
-        except (TypeError, ValueError) as exc:
-            first = str(exc).splitlines()
-            detail = " ".join(first[1:3]).strip() if len(first) > 1 else str(exc)
-            raise ProtocolError(f"{path}: field '{section}': {detail}") from None
+    prepared = prepare_run(path, overrides)
+    protocol, sets = prepared.protocol, prepared.sets
     model = load_model(protocol.model, device="cpu")
     for i, layer in enumerate(protocol.layers):
         try:

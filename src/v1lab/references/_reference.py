@@ -148,10 +148,6 @@ class Reference:
             return np.exp2(np.log2(lo) + u * (np.log2(hi) - np.log2(lo)))
         return lo + u * (hi - lo)
 
-    def summary_text(self) -> str:
-        """One line: name, n, species/area and citation."""
-        return f"{self.name}: {self.property} ({self.kind}, n={self.n}, {self.species} {self.area}) - {self.citation}"
-
 
 def _check(name: str, raw: dict) -> Reference:
     where = f"reference file {name}.json"
