@@ -122,7 +122,8 @@ def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd
 
 
 def _caption(layer, row) -> str:
-    """Unit id, what the image shows, and (where compared) the tuning-curve orientation and the verdict."""
+    """Unit id, what the image shows, and (where compared) the tuning-curve orientation and the verdict; for a
+    linear layer compared with labels, also the filter's orientation and its verdict against the label."""
     def get(name):
         return row[f"stim_{name}"] if f"stim_{name}" in row else row[name]
 
@@ -130,4 +131,7 @@ def _caption(layer, row) -> str:
     agree = row.get("orientation_agree")
     if agree is not None and not pd.isna(agree):
         text += f"\nref {row['preferred_orientation_deg']:.0f}deg " + ("agree" if agree else "DIFFER")
+        filter_agree = row.get("filter_orientation_agree")
+        if filter_agree is not None and not pd.isna(filter_agree):
+            text += f"\nfilter {row['filter_orientation_deg']:.0f}deg " + ("agree" if filter_agree else "DIFFER")
     return text
