@@ -1,4 +1,4 @@
-"""``python -m v1lab``: the command line. Guarded, since worker processes (spawn) import the main module."""
+"""``python -m v1lab``: the command line (guarded: a spawned worker process imports the main module)."""
 
 import sys
 

@@ -20,10 +20,6 @@ A role whose set is not given, or not in the responses, leaves its columns NaN (
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,33 +119,23 @@ def _argmax(a: np.ndarray) -> tuple:
     return np.unravel_index(int(np.nanargmax(np.where(np.isnan(a), -np.inf, a))), a.shape)
 
 
-_FIT_FUNCTIONS = {"ori_vm": F.fit_von_mises, "sf_lg": F.fit_log_gaussian, "size_rog": F.fit_ratio_of_gaussians,
-                  "contrast_nr": F.fit_naka_rushton}
+_FIT_FUNCTIONS = {"ori_vm": F.fit_von_mises_many, "sf_lg": F.fit_log_gaussian_many,
+                  "size_rog": F.fit_ratio_of_gaussians_many, "contrast_nr": F.fit_naka_rushton_many}
 
 
-def _fit_one(job) -> F.FitResult:
-    prefix, curve, x = job
-    return _FIT_FUNCTIONS[prefix](curve, x)
-
-
-def _run_fits(jobs, workers: int | None) -> None:
+def _run_fits(jobs) -> None:
     """Run the queued fits ``(row, prefix, curve, x)`` and write their columns into the rows.
 
-    Fits are independent, so a large layer is spread over ``workers`` processes (default: every CPU core;
-    spawned, so a CUDA context in the parent is never forked). Results do not depend on the split.
+    Curves of one model sampled at the same x are fitted together by the batched Levenberg-Marquardt of
+    :func:`v1lab.fits.fit_least_squares` (one call per model and grid, not one per unit).
     """
-    work = [(prefix, curve, x) for _, prefix, curve, x in jobs]
-    workers = min(workers or os.cpu_count() or 1, len(work) // _FITS_PER_WORKER)
-    if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_fit_one, work, chunksize=_FITS_PER_WORKER // 4))
-    else:
-        results = [_fit_one(job) for job in work]
-    for (row, prefix, _, _), result in zip(jobs, results):
-        row.update(_fit_row(prefix, result))
-
-
-_FITS_PER_WORKER = 128  # below this many fits per process, spawning costs more than it saves
+    groups: dict[tuple, list[int]] = {}
+    for i, (_, prefix, curve, x) in enumerate(jobs):
+        groups.setdefault((prefix, len(curve), np.asarray(x, dtype=float).tobytes()), []).append(i)
+    for (prefix, _, _), members in groups.items():
+        curves = np.stack([np.asarray(jobs[i][2], dtype=float) for i in members])
+        for i, result in zip(members, _FIT_FUNCTIONS[prefix](curves, jobs[members[0]][3])):
+            jobs[i][0].update(_fit_row(prefix, result))
 
 
 def _fit_row(prefix: str, result: F.FitResult | None, status: str = "", reason: str = "") -> dict:
@@ -300,7 +286,7 @@ _COLUMNS = ("model", "layer", "channel", "responsive", "orientation_selective", 
 
 
 def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: ClassificationCriteria | None = None,
-                       *, fits: bool = True, workers: int | None = None) -> pd.DataFrame:
+                       *, fits: bool = True) -> pd.DataFrame:
     """Metrics, model fits and classes of every unit of one layer.
 
     Parameters
@@ -316,9 +302,7 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
     criteria : ClassificationCriteria, optional
         Classifier thresholds (cited defaults when omitted).
     fits : bool
-        Run the model fits (the slow part); ``False`` leaves their columns NaN with status ``skipped``.
-    workers : int, optional
-        Processes for the fits (default: every CPU core; small layers run in this process).
+        Run the model fits; ``False`` leaves their columns NaN with status ``skipped``.
 
     Returns
     -------
@@ -364,7 +348,7 @@ def characterise_layer(responses, blank, roles: AnalysisRoles, criteria: Classif
         for row, prefix, _, _ in jobs:
             if id(row) not in alive:
                 row.update(_fit_row(prefix, None, "skipped", "unresponsive unit: nothing to fit"))
-        _run_fits([job for job in jobs if id(job[0]) in alive], workers)
+        _run_fits([job for job in jobs if id(job[0]) in alive])
     for prefix in _FITS:
         if not fits or prefix not in ran:
             status, reason = (("skipped", "fits=False") if not fits else

@@ -2,15 +2,17 @@
 
 Every fit returns a :class:`FitResult` (parameters, CIs, R^2, ``success`` and ``reason``, derived quantities,
 ``summary()``); a fit that cannot be made is returned with ``success=False`` and its reason, never dropped.
-CIs are Wald intervals from the ``scipy.optimize.curve_fit`` covariance with Student-t quantiles.
+Each model has ``fit_<model>(curve, x)`` for one curve and ``fit_<model>_many(curves, x)`` for the rows of an
+array, fitted together by a batched Levenberg-Marquardt (:func:`fit_least_squares`). CIs are Wald intervals from
+the least-squares covariance with Student-t quantiles.
 """
 
 from v1lab.fits._core import CI_METHOD, fit_least_squares
 from v1lab.fits._result import FitResult
-from v1lab.fits.contrast import fit_naka_rushton, naka_rushton
-from v1lab.fits.orientation import fit_von_mises, von_mises, von_mises_bandwidth
-from v1lab.fits.size import fit_ratio_of_gaussians, ratio_of_gaussians
-from v1lab.fits.spatial_frequency import fit_log_gaussian, log_gaussian
+from v1lab.fits.contrast import fit_naka_rushton, fit_naka_rushton_many, naka_rushton
+from v1lab.fits.orientation import fit_von_mises, fit_von_mises_many, von_mises, von_mises_bandwidth
+from v1lab.fits.size import fit_ratio_of_gaussians, fit_ratio_of_gaussians_many, ratio_of_gaussians
+from v1lab.fits.spatial_frequency import fit_log_gaussian, fit_log_gaussian_many, log_gaussian
 
 __all__ = [
     "FitResult",
@@ -19,10 +21,14 @@ __all__ = [
     "von_mises",
     "von_mises_bandwidth",
     "fit_von_mises",
+    "fit_von_mises_many",
     "log_gaussian",
     "fit_log_gaussian",
+    "fit_log_gaussian_many",
     "ratio_of_gaussians",
     "fit_ratio_of_gaussians",
+    "fit_ratio_of_gaussians_many",
     "naka_rushton",
     "fit_naka_rushton",
+    "fit_naka_rushton_many",
 ]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from v1lab.fits._core import fit_least_squares
+from v1lab.fits._core import fit_least_squares, nan_range as _nan_range
 from v1lab.fits._result import FitResult
 
-__all__ = ["von_mises", "von_mises_jacobian", "von_mises_bandwidth", "fit_von_mises"]
+__all__ = ["von_mises", "von_mises_jacobian", "von_mises_bandwidth", "fit_von_mises", "fit_von_mises_many"]
 
 NAMES = ("baseline", "amplitude", "kappa", "pref_deg")
 
@@ -26,12 +26,12 @@ def von_mises(theta_deg, baseline, amplitude, kappa, pref_deg):
 
 
 def von_mises_jacobian(theta_deg, baseline, amplitude, kappa, pref_deg):
-    """Partial derivatives (n, 4) of :func:`von_mises` with respect to its four parameters."""
+    """Partial derivatives (..., n, 4) of :func:`von_mises` with respect to its four parameters (broadcasting)."""
     d = np.deg2rad(np.asarray(theta_deg, dtype=float) - pref_deg)
     c = np.cos(2 * d)
     e = np.exp(kappa * (c - 1))
-    return np.stack([np.ones_like(d), e, amplitude * e * (c - 1),
-                     amplitude * e * kappa * np.sin(2 * d) * (2 * np.pi / 180.0)], axis=1)
+    return np.stack(np.broadcast_arrays(1.0, e, amplitude * e * (c - 1),
+                                        amplitude * e * kappa * np.sin(2 * d) * (2 * np.pi / 180.0)), axis=-1)
 
 
 def von_mises_bandwidth(kappa) -> float:
@@ -41,26 +41,32 @@ def von_mises_bandwidth(kappa) -> float:
 
 
 def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> FitResult:
-    """Least-squares von Mises fit of one orientation tuning curve.
+    """Least-squares von Mises fit of one orientation tuning curve (:func:`fit_von_mises_many` of one row)."""
+    return fit_von_mises_many(np.asarray(responses, dtype=float).ravel()[None], orientations_deg,
+                              ci_level=ci_level)[0]
+
+
+def fit_von_mises_many(curves, orientations_deg, *, ci_level: float = 0.95) -> list[FitResult]:
+    """Von Mises fits of many orientation tuning curves (rows of ``curves``) sampled at the same orientations.
 
     Parameters: ``baseline`` (response units), ``amplitude`` (>= 0), ``kappa`` (concentration, in [0.01, 200]),
-    ``pref_deg`` (reported in [0, 180)); derived: ``bandwidth_deg``. Several starts (preferred orientation from
-    the data's peak, kappa 0.5, 2, 8; analytic Jacobian); see :func:`v1lab.fits.fit_least_squares` for the CIs and failure rules.
+    ``pref_deg`` (reported in [0, 180)); derived: ``bandwidth_deg``. Starts: preferred orientation from the
+    curve's peak, kappa 0.5, 2, 8; analytic Jacobian. See :func:`v1lab.fits.fit_least_squares` for the
+    algorithm, the CIs and the failure rules.
     """
-    r = np.asarray(responses, dtype=float).ravel()
+    r = np.atleast_2d(np.asarray(curves, dtype=float))
     theta = np.asarray(orientations_deg, dtype=float).ravel()
-    starts = []
-    if r.size and np.all(np.isfinite(r)) and r.size == theta.size:
-        lo, hi = float(r.min()), float(r.max())
-        for kappa in (0.5, 2.0, 8.0):
-            starts.append((lo, max(hi - lo, 1e-6), kappa, theta[int(np.argmax(r))]))
+    lo, hi = _nan_range(r)
+    peak = theta[np.argmax(np.nan_to_num(r, nan=-np.inf), axis=1)] if theta.size == r.shape[1] else np.zeros(len(r))
+    starts = np.stack([np.stack(np.broadcast_arrays(lo, np.maximum(hi - lo, 1e-6), kappa, peak), axis=-1)
+                       for kappa in (0.5, 2.0, 8.0)], axis=1)
 
     def post(p):
         p[3] = np.mod(p[3], 180.0)
         return p
 
     return fit_least_squares(
-        "von_mises", von_mises, theta, r, names=NAMES, starts=starts or [(0.0, 1.0, 1.0, 0.0)],
+        "von_mises", von_mises, theta, r, names=NAMES, starts=starts,
         bounds=((-np.inf, 0.0, 0.01, -np.inf), (np.inf, np.inf, 200.0, np.inf)), post=post,
         derive=lambda prm, x: {"bandwidth_deg": von_mises_bandwidth(prm["kappa"])}, derived_names=("bandwidth_deg",),
         ci_level=ci_level, jac=von_mises_jacobian,

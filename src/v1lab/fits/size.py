@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from v1lab.fits._core import CI_METHOD, fit_least_squares
+from v1lab.fits._core import CI_METHOD, fit_least_squares, nan_range
 from v1lab.fits._result import FitResult
 
-__all__ = ["ratio_of_gaussians", "fit_ratio_of_gaussians"]
+__all__ = ["ratio_of_gaussians", "fit_ratio_of_gaussians", "fit_ratio_of_gaussians_many"]
 
 NAMES = ("k_c", "w_c_deg", "k_s", "w_s_deg")
 DERIVED = ("si", "gsf_deg")
@@ -43,19 +43,27 @@ def _derive(prm: dict, x: np.ndarray) -> dict:
 
 
 def fit_ratio_of_gaussians(responses, sizes_deg, *, ci_level: float = 0.95) -> FitResult:
-    """Least-squares ratio-of-Gaussians fit of responses (blank subtracted) against grating diameter (deg).
+    """Least-squares ratio-of-Gaussians fit of one curve (:func:`fit_ratio_of_gaussians_many` of one row)."""
+    return fit_ratio_of_gaussians_many(np.asarray(responses, dtype=float).ravel()[None], sizes_deg,
+                                       ci_level=ci_level)[0]
 
-    Bounds: ``k_c, k_s >= 0``; widths in [1e-3, 100] x the largest diameter.
+
+def fit_ratio_of_gaussians_many(curves, sizes_deg, *, ci_level: float = 0.95) -> list[FitResult]:
+    """Ratio-of-Gaussians fits of many area-summation curves (rows, blank subtracted) at the same diameters (deg).
+
+    Bounds: ``k_c, k_s >= 0``; widths in [1e-3, 100] x the largest diameter. Three starts scaled by the curve's
+    peak and the largest diameter.
     """
-    r = np.asarray(responses, dtype=float).ravel()
+    r = np.atleast_2d(np.asarray(curves, dtype=float))
     d = np.asarray(sizes_deg, dtype=float).ravel()
     if d.size and np.all(np.isfinite(d)) and np.any(d < 0):
-        return FitResult.failed("ratio_of_gaussians", NAMES, f"diameters must be >= 0, got {d.min():g}",
-                                n_obs=r.size, ci_method=CI_METHOD, ci_level=ci_level, derived_names=DERIVED)
+        return [FitResult.failed("ratio_of_gaussians", NAMES, f"diameters must be >= 0, got {d.min():g}",
+                                 n_obs=r.shape[1], ci_method=CI_METHOD, ci_level=ci_level,
+                                 derived_names=DERIVED)] * len(r)
     dmax = float(np.max(d)) if d.size and np.all(np.isfinite(d)) and np.max(d) > 0 else 1.0
-    peak = float(np.max(r)) if r.size and np.all(np.isfinite(r)) else 1.0
-    starts = [(max(peak, 1e-6) * (1 + ks), wc * dmax, ks, ws * dmax)
-              for wc, ks, ws in ((0.1, 0.5, 0.5), (0.3, 2.0, 1.0), (0.1, 0.05, 2.0))]
+    peak = np.maximum(nan_range(r)[1], 1e-6)
+    starts = np.stack([np.stack(np.broadcast_arrays(peak * (1 + ks), wc * dmax, ks, ws * dmax), axis=-1)
+                       for wc, ks, ws in ((0.1, 0.5, 0.5), (0.3, 2.0, 1.0), (0.1, 0.05, 2.0))], axis=1)
     return fit_least_squares(
         "ratio_of_gaussians", ratio_of_gaussians, d, r, names=NAMES, starts=starts,
         bounds=((0.0, 1e-3 * dmax, 0.0, 1e-3 * dmax), (np.inf, 100 * dmax, np.inf, 100 * dmax)),

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from v1lab.fits._core import CI_METHOD, fit_least_squares
+from v1lab.fits._core import CI_METHOD, fit_least_squares, nan_range
 from v1lab.fits._result import FitResult
 
-__all__ = ["log_gaussian", "fit_log_gaussian"]
+__all__ = ["log_gaussian", "fit_log_gaussian", "fit_log_gaussian_many"]
 
 NAMES = ("baseline", "amplitude", "peak_cpd", "sigma_oct")
 
@@ -25,23 +25,29 @@ def log_gaussian(sf_cpd, baseline, amplitude, peak_cpd, sigma_oct):
 
 
 def fit_log_gaussian(responses, sf_cpd, *, ci_level: float = 0.95) -> FitResult:
-    """Least-squares log-Gaussian fit; derived ``bandwidth_oct`` (full width at 1/sqrt(2), octaves).
+    """Least-squares log-Gaussian fit of one curve (:func:`fit_log_gaussian_many` of one row)."""
+    return fit_log_gaussian_many(np.asarray(responses, dtype=float).ravel()[None], sf_cpd, ci_level=ci_level)[0]
 
-    Bounds: ``amplitude >= 0``, ``peak_cpd`` within 3 octaves of the sampled range, ``sigma_oct`` in
-    [0.05, 10].
+
+def fit_log_gaussian_many(curves, sf_cpd, *, ci_level: float = 0.95) -> list[FitResult]:
+    """Log-Gaussian fits of many SF tuning curves (rows of ``curves``) sampled at the same frequencies.
+
+    Derived ``bandwidth_oct`` (full width at 1/sqrt(2), octaves). Bounds: ``amplitude >= 0``, ``peak_cpd``
+    within 3 octaves of the sampled range, ``sigma_oct`` in [0.05, 10]. Starts: the peak at the curve's
+    maximum, ``sigma_oct`` 0.5, 1, 2.
     """
-    r = np.asarray(responses, dtype=float).ravel()
+    r = np.atleast_2d(np.asarray(curves, dtype=float))
     sf = np.asarray(sf_cpd, dtype=float).ravel()
-    ok = r.size and r.size == sf.size and np.all(np.isfinite(r)) and np.all(np.isfinite(sf)) and np.all(sf > 0)
-    if ok:
-        lo_f, hi_f = sf.min() / 8.0, sf.max() * 8.0
-        lo, hi = float(r.min()), float(r.max())
-        starts = [(lo, max(hi - lo, 1e-6), sf[int(np.argmax(r))], s) for s in (0.5, 1.0, 2.0)]
-    elif sf.size and np.all(np.isfinite(sf)) and np.any(sf <= 0):
-        return FitResult.failed("log_gaussian", NAMES, f"spatial frequencies must be positive, got {sf.min():g}",
-                                n_obs=r.size, ci_method=CI_METHOD, ci_level=ci_level, derived_names=("bandwidth_oct",))
-    else:
-        lo_f, hi_f, starts = 1e-3, 1e3, [(0.0, 1.0, 1.0, 1.0)]
+    if sf.size and np.all(np.isfinite(sf)) and np.any(sf <= 0):
+        return [FitResult.failed("log_gaussian", NAMES, f"spatial frequencies must be positive, got {sf.min():g}",
+                                 n_obs=r.shape[1], ci_method=CI_METHOD, ci_level=ci_level,
+                                 derived_names=("bandwidth_oct",))] * len(r)
+    usable = sf.size == r.shape[1] and sf.size > 0 and np.all(np.isfinite(sf))
+    lo_f, hi_f = (sf.min() / 8.0, sf.max() * 8.0) if usable else (1e-3, 1e3)
+    lo, hi = nan_range(r)
+    peak = sf[np.argmax(np.nan_to_num(r, nan=-np.inf), axis=1)] if usable else np.ones(len(r))
+    starts = np.stack([np.stack(np.broadcast_arrays(lo, np.maximum(hi - lo, 1e-6), peak, s), axis=-1)
+                       for s in (0.5, 1.0, 2.0)], axis=1)
     return fit_least_squares(
         "log_gaussian", log_gaussian, sf, r, names=NAMES, starts=starts,
         bounds=((-np.inf, 0.0, lo_f, 0.05), (np.inf, np.inf, hi_f, 10.0)),
