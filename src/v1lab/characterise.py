@@ -36,12 +36,8 @@ STIMULUS_PARAMETERS = ("orientation_deg", "sf_cpd", "phase_deg", "contrast", "si
                        "dkl_elevation_deg", "color_direction", "annulus")
 _GRATING = ("sf_cpd", "orientation_deg", "phase_deg")
 _CONES = ("l_cone_contrast", "m_cone_contrast", "s_cone_contrast")
-_FITS = {  # prefix -> (parameter names, derived names)
-    "ori_vm": (("baseline", "amplitude", "kappa", "pref_deg"), ("bandwidth_deg",)),
-    "sf_lg": (("baseline", "amplitude", "peak_cpd", "sigma_oct"), ("bandwidth_oct",)),
-    "size_rog": (("k_c", "w_c_deg", "k_s", "w_s_deg"), ("si", "gsf_deg")),
-    "contrast_nr": (("baseline", "r_max", "c50", "n"), ()),
-}
+_FITS = {"ori_vm": F.VON_MISES, "sf_lg": F.LOG_GAUSSIAN, "size_rog": F.RATIO_OF_GAUSSIANS,  # column prefix -> model
+         "contrast_nr": F.NAKA_RUSHTON}
 
 
 class AnalysisRoles(BaseModel):
@@ -119,10 +115,6 @@ def _argmax(a: np.ndarray) -> tuple:
     return np.unravel_index(int(np.nanargmax(np.where(np.isnan(a), -np.inf, a))), a.shape)
 
 
-_FIT_FUNCTIONS = {"ori_vm": F.fit_von_mises_many, "sf_lg": F.fit_log_gaussian_many,
-                  "size_rog": F.fit_ratio_of_gaussians_many, "contrast_nr": F.fit_naka_rushton_many}
-
-
 def _run_fits(jobs) -> None:
     """Run the queued fits ``(row, prefix, curve, x)`` and write their columns into the rows.
 
@@ -134,16 +126,16 @@ def _run_fits(jobs) -> None:
         groups.setdefault((prefix, len(curve), np.asarray(x, dtype=float).tobytes()), []).append(i)
     for (prefix, _, _), members in groups.items():
         curves = np.stack([np.asarray(jobs[i][2], dtype=float) for i in members])
-        for i, result in zip(members, _FIT_FUNCTIONS[prefix](curves, jobs[members[0]][3])):
+        for i, result in zip(members, F.fit_least_squares(_FITS[prefix], curves, jobs[members[0]][3])):
             jobs[i][0].update(_fit_row(prefix, result))
 
 
 def _fit_row(prefix: str, result: F.FitResult | None, status: str = "", reason: str = "") -> dict:
     if result is not None:
         return result.as_row(prefix)
-    names, derived = _FITS[prefix]
-    empty = F.FitResult.failed(prefix, names, reason, n_obs=0, ci_method=F.CI_METHOD, ci_level=0.95,
-                               derived_names=derived).as_row(prefix)
+    model = _FITS[prefix]
+    empty = F.FitResult.failed(model.name, model.names, reason, n_obs=0, ci_method=F.CI_METHOD, ci_level=0.95,
+                               derived_names=model.derived_names).as_row(prefix)
     empty[f"{prefix}_status"] = status
     return empty
 

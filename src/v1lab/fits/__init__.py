@@ -3,21 +3,24 @@
 Every fit returns a :class:`FitResult` (parameters, CIs, R^2, ``success`` and ``reason``, derived quantities,
 ``summary()``); a fit that cannot be made is returned with ``success=False`` and its reason, never dropped.
 Each model has ``fit_<model>(curve, x)`` for one curve and ``fit_<model>_many(curves, x)`` for the rows of an
-array, fitted together by a batched Levenberg-Marquardt (:func:`fit_least_squares`). CIs are Wald intervals from
-the least-squares covariance with Student-t quantiles.
+array, fitted together by a batched Levenberg-Marquardt (:func:`fit_least_squares`); each model is also a
+:class:`CurveModel` (function, bounds, starts), by name in :data:`MODELS`. CIs are Wald intervals from the
+least-squares covariance with Student-t quantiles.
 """
 
-from v1lab.fits._core import CI_METHOD, fit_least_squares
+from v1lab.fits._core import CI_METHOD, CurveModel, fit_least_squares
 from v1lab.fits._result import FitResult
-from v1lab.fits.contrast import fit_naka_rushton, fit_naka_rushton_many, naka_rushton
-from v1lab.fits.orientation import fit_von_mises, fit_von_mises_many, von_mises, von_mises_bandwidth
-from v1lab.fits.size import fit_ratio_of_gaussians, fit_ratio_of_gaussians_many, ratio_of_gaussians
-from v1lab.fits.spatial_frequency import fit_log_gaussian, fit_log_gaussian_many, log_gaussian
+from v1lab.fits.contrast import NAKA_RUSHTON, fit_naka_rushton, fit_naka_rushton_many, naka_rushton
+from v1lab.fits.orientation import VON_MISES, fit_von_mises, fit_von_mises_many, von_mises, von_mises_bandwidth
+from v1lab.fits.size import RATIO_OF_GAUSSIANS, fit_ratio_of_gaussians, fit_ratio_of_gaussians_many, ratio_of_gaussians
+from v1lab.fits.spatial_frequency import LOG_GAUSSIAN, fit_log_gaussian, fit_log_gaussian_many, log_gaussian
 
 __all__ = [
     "FitResult",
     "CI_METHOD",
+    "CurveModel",
     "fit_least_squares",
+    "MODELS",
     "von_mises",
     "von_mises_bandwidth",
     "fit_von_mises",
@@ -32,3 +35,6 @@ __all__ = [
     "fit_naka_rushton",
     "fit_naka_rushton_many",
 ]
+
+#: Every tuning-curve model by name.
+MODELS = {m.name: m for m in (VON_MISES, LOG_GAUSSIAN, RATIO_OF_GAUSSIANS, NAKA_RUSHTON)}

@@ -35,6 +35,7 @@ Math.* 172, 375-397.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
@@ -49,51 +50,67 @@ _LAMBDA0 = 1.0
 _LAMBDA_MAX = 1e16
 
 
-def fit_least_squares(model: str, func: Callable, x, curves, *, names: Sequence[str], starts,
-                      bounds: tuple[Sequence[float], Sequence[float]],
-                      derive: Callable[[dict, np.ndarray], dict] | None = None, derived_names: Sequence[str] = (),
-                      post: Callable[[np.ndarray], np.ndarray] | None = None, ci_level: float = 0.95,
-                      jac: Callable | None = None, max_iter: int = 200) -> list[FitResult]:
-    """Fit ``y ~ func(x, *params)`` to each row of ``curves`` from several starts; one result per row.
+@dataclass(frozen=True)
+class CurveModel:
+    """A tuning-curve model: the function, its parameters, and how to bound and start a fit of it.
 
-    Parameters
+    Attributes
     ----------
+    name : str
+        e.g. ``"von_mises"``.
+    names : tuple of str
+        Parameter names, in the order ``func`` takes them.
     func : callable
-        ``func(x, *params)`` broadcasting: ``x`` of shape (1, n) and each parameter of shape (B, 1) give (B, n).
-    x : array (n,)
-        The sampled stimulus values, shared by all curves.
-    curves : array (U, n)
-        One curve per row.
-    starts : array (U, S, p)
-        S starting points per curve (clipped into the bounds).
-    bounds : (lower, upper)
-        Per-parameter box, ``+-inf`` for none.
+        ``func(x, *params)``, broadcasting: ``x`` of shape (1, n) and each parameter of shape (B, 1) give (B, n).
+    bounds : callable
+        ``bounds(x) -> (lower, upper)``, one value per parameter, ``+-inf`` for none.
+    starts : callable
+        ``starts(curves (U, n), x) -> (U, S, p)``: S starting points per curve (clipped into the bounds).
     jac : callable, optional
         ``jac(x, *params)`` of shape (B, n, p); forward differences when omitted.
     post : callable, optional
         Maps one curve's best parameters to their reported form (e.g. an angle wrapped into [0, 180)); applied to
         the interval ends as a shift.
     derive : callable, optional
-        ``derive(params, x)`` adds quantities computed from one curve's parameters.
+        ``derive(params, x)`` adds quantities computed from one curve's parameters (``derived_names``).
+    check_x : callable, optional
+        ``check_x(x)`` returns why these stimulus values cannot be fitted, or ``None``.
+    """
 
-    Returns
-    -------
-    list of FitResult
-        Never raises on bad data: a curve that cannot be fitted gets ``success=False`` and the reason.
+    name: str
+    names: tuple[str, ...]
+    func: Callable
+    bounds: Callable[[np.ndarray], tuple[Sequence[float], Sequence[float]]]
+    starts: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    jac: Callable | None = None
+    post: Callable[[np.ndarray], np.ndarray] | None = None
+    derive: Callable[[dict, np.ndarray], dict] | None = None
+    derived_names: tuple[str, ...] = ()
+    check_x: Callable[[np.ndarray], str | None] | None = None
+
+
+def fit_least_squares(model: CurveModel, curves, x, *, ci_level: float = 0.95, max_iter: int = 200) -> list[FitResult]:
+    """Fit ``model`` to each row of ``curves`` (U, n), all sampled at ``x`` (n,); one result per row.
+
+    Never raises on bad data: a curve that cannot be fitted gets ``success=False`` and the reason.
     """
     x = np.asarray(x, dtype=float).ravel()
     y = np.atleast_2d(np.asarray(curves, dtype=float))
     n_curves, n = y.shape
+    names = model.names
     p = len(names)
 
     def failed(reason: str) -> FitResult:
-        return FitResult.failed(model, names, reason, n_obs=n, ci_method=CI_METHOD, ci_level=ci_level,
-                                derived_names=derived_names)
+        return FitResult.failed(model.name, names, reason, n_obs=n, ci_method=CI_METHOD, ci_level=ci_level,
+                                derived_names=model.derived_names)
 
     if x.size != n:
         return [failed(f"x has {x.size} samples but y has {n}")] * n_curves
     if not np.all(np.isfinite(x)):
         return [failed("non-finite samples (NaN or inf) in the stimulus values")] * n_curves
+    problem = model.check_x(x) if model.check_x is not None else None
+    if problem:
+        return [failed(problem)] * n_curves
     if n <= p:
         return [failed(f"{n} samples for {p} parameters: need more samples than parameters")] * n_curves
     results: list[FitResult | None] = [None] * n_curves
@@ -108,17 +125,15 @@ def fit_least_squares(model: str, func: Callable, x, curves, *, names: Sequence[
     if todo.size == 0:
         return results
 
-    lower, upper = (np.asarray(b, dtype=float) for b in bounds)
-    inner_lo = np.where(np.isfinite(lower), lower + 1e-9 * (np.abs(np.where(np.isfinite(lower), lower, 0)) + 1), lower)
-    inner_hi = np.where(np.isfinite(upper), upper - 1e-9 * (np.abs(np.where(np.isfinite(upper), upper, 0)) + 1), upper)
-    p0 = np.asarray(starts, dtype=float)[todo]                       # (U', S, p)
+    lower, upper = (np.asarray(b, dtype=float) for b in model.bounds(x))
+    p0 = np.asarray(model.starts(y[todo], x), dtype=float)           # (U', S, p)
     n_starts = p0.shape[1]
-    p0 = np.clip(p0.reshape(-1, p), inner_lo, inner_hi)
+    p0 = np.clip(p0.reshape(-1, p), *inner_bounds(lower, upper))
     targets = np.repeat(y[todo], n_starts, axis=0)
-    evaluate = _vectorised(func, x)
-    jacobian = _vectorised(jac, x) if jac is not None else _forward_differences(evaluate, upper)
     ss_tot = np.sum((y[todo] - y[todo].mean(axis=1, keepdims=True)) ** 2, axis=1)
     floor = _GAIN_FLOOR * np.repeat(ss_tot, n_starts)
+    evaluate = _vectorised(model.func, x)
+    jacobian = _vectorised(model.jac, x) if model.jac is not None else _forward_differences(evaluate, upper)
     popt, sse, converged = _levenberg_marquardt(evaluate, jacobian, targets, p0, lower, upper, max_iter, floor)
 
     sse = np.where(converged, sse, np.inf).reshape(todo.size, n_starts)
@@ -132,12 +147,19 @@ def fit_least_squares(model: str, func: Callable, x, curves, *, names: Sequence[
             results[u] = failed(f"optimizer did not converge from {n_starts} starting points in {max_iter} "
                                 "iterations")
             continue
-        results[u] = _result(model, names, best_p[i], half[i], best_sse[i], ss_tot[i], n, lower, upper, post,
-                             derive, x, ci_level)
+        results[u] = _result(model, best_p[i], half[i], best_sse[i], ss_tot[i], n, lower, upper, x, ci_level)
     return results
 
 
-def _result(model, names, popt, half, sse, ss_tot, n, lower, upper, post, derive, x, ci_level) -> FitResult:
+def inner_bounds(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The box shrunk by 1e-9 (relative) at each finite bound: where starting points are clipped to."""
+    def shift(b):
+        return np.where(np.isfinite(b), 1e-9 * (np.abs(np.where(np.isfinite(b), b, 0.0)) + 1.0), 0.0)
+    return lower + shift(lower), upper - shift(upper)
+
+
+def _result(model: CurveModel, popt, half, sse, ss_tot, n, lower, upper, x, ci_level) -> FitResult:
+    names = model.names
     reasons = []
     if not np.all(np.isfinite(half)):
         reasons.append("covariance not estimable (parameters not identifiable from these samples): CIs are NaN")
@@ -145,11 +167,11 @@ def _result(model, names, popt, half, sse, ss_tot, n, lower, upper, post, derive
                 if np.isclose(v, lo, rtol=1e-6, atol=1e-9) or np.isclose(v, hi, rtol=1e-6, atol=1e-9)]
     if at_bound:
         reasons.append(f"parameter(s) {', '.join(at_bound)} at a bound: CIs unreliable")
-    shown = post(popt.copy()) if post is not None else popt
+    shown = model.post(popt.copy()) if model.post is not None else popt
     shift = shown - popt
     params = dict(zip(names, map(float, shown)))
-    derived = derive(params, x) if derive is not None else {}
-    return FitResult(model=model, params=params, ci_low=dict(zip(names, map(float, popt - half + shift))),
+    derived = model.derive(params, x) if model.derive is not None else {}
+    return FitResult(model=model.name, params=params, ci_low=dict(zip(names, map(float, popt - half + shift))),
                      ci_high=dict(zip(names, map(float, popt + half + shift))), ci_method=CI_METHOD,
                      ci_level=ci_level, r_squared=float(1.0 - sse / ss_tot), n_obs=n, success=True,
                      reason="; ".join(reasons), derived={k: float(v) for k, v in derived.items()})

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from v1lab.fits._core import fit_least_squares, nan_range as _nan_range
+from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
 from v1lab.fits._result import FitResult
 
-__all__ = ["von_mises", "von_mises_jacobian", "von_mises_bandwidth", "fit_von_mises", "fit_von_mises_many"]
+__all__ = ["von_mises", "von_mises_jacobian", "von_mises_bandwidth", "fit_von_mises", "fit_von_mises_many", "VON_MISES"]
 
 NAMES = ("baseline", "amplitude", "kappa", "pref_deg")
 
@@ -40,6 +40,26 @@ def von_mises_bandwidth(kappa) -> float:
     return float(0.5 * np.rad2deg(np.arccos(arg))) if arg >= -1.0 else float("nan")
 
 
+def _starts(curves: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Per curve: baseline and height from its range, preferred orientation at its peak, kappa 0.5, 2, 8."""
+    lo, hi = nan_range(curves)
+    peak = theta[np.argmax(np.nan_to_num(curves, nan=-np.inf), axis=1)]
+    return np.stack([np.stack(np.broadcast_arrays(lo, np.maximum(hi - lo, 1e-6), kappa, peak), axis=-1)
+                     for kappa in (0.5, 2.0, 8.0)], axis=1)
+
+
+def _wrap(p: np.ndarray) -> np.ndarray:
+    p[3] = np.mod(p[3], 180.0)
+    return p
+
+
+#: The von Mises model: ``amplitude >= 0``, ``kappa`` in [0.01, 200], ``pref_deg`` reported in [0, 180).
+VON_MISES = CurveModel(
+    name="von_mises", names=NAMES, func=von_mises, jac=von_mises_jacobian, starts=_starts, post=_wrap,
+    bounds=lambda x: ((-np.inf, 0.0, 0.01, -np.inf), (np.inf, np.inf, 200.0, np.inf)),
+    derive=lambda prm, x: {"bandwidth_deg": von_mises_bandwidth(prm["kappa"])}, derived_names=("bandwidth_deg",))
+
+
 def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> FitResult:
     """Least-squares von Mises fit of one orientation tuning curve (:func:`fit_von_mises_many` of one row)."""
     return fit_von_mises_many(np.asarray(responses, dtype=float).ravel()[None], orientations_deg,
@@ -47,27 +67,10 @@ def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> Fit
 
 
 def fit_von_mises_many(curves, orientations_deg, *, ci_level: float = 0.95) -> list[FitResult]:
-    """Von Mises fits of many orientation tuning curves (rows of ``curves``) sampled at the same orientations.
+    """Von Mises fits (:data:`VON_MISES`) of the rows of ``curves``, all sampled at ``orientations_deg``.
 
-    Parameters: ``baseline`` (response units), ``amplitude`` (>= 0), ``kappa`` (concentration, in [0.01, 200]),
-    ``pref_deg`` (reported in [0, 180)); derived: ``bandwidth_deg``. Starts: preferred orientation from the
-    curve's peak, kappa 0.5, 2, 8; analytic Jacobian. See :func:`v1lab.fits.fit_least_squares` for the
-    algorithm, the CIs and the failure rules.
+    Parameters: ``baseline`` (response units), ``amplitude``, ``kappa`` (concentration), ``pref_deg``; derived:
+    ``bandwidth_deg``. Analytic Jacobian. See :func:`v1lab.fits.fit_least_squares` for the algorithm, the CIs
+    and the failure rules.
     """
-    r = np.atleast_2d(np.asarray(curves, dtype=float))
-    theta = np.asarray(orientations_deg, dtype=float).ravel()
-    lo, hi = _nan_range(r)
-    peak = theta[np.argmax(np.nan_to_num(r, nan=-np.inf), axis=1)] if theta.size == r.shape[1] else np.zeros(len(r))
-    starts = np.stack([np.stack(np.broadcast_arrays(lo, np.maximum(hi - lo, 1e-6), kappa, peak), axis=-1)
-                       for kappa in (0.5, 2.0, 8.0)], axis=1)
-
-    def post(p):
-        p[3] = np.mod(p[3], 180.0)
-        return p
-
-    return fit_least_squares(
-        "von_mises", von_mises, theta, r, names=NAMES, starts=starts,
-        bounds=((-np.inf, 0.0, 0.01, -np.inf), (np.inf, np.inf, 200.0, np.inf)), post=post,
-        derive=lambda prm, x: {"bandwidth_deg": von_mises_bandwidth(prm["kappa"])}, derived_names=("bandwidth_deg",),
-        ci_level=ci_level, jac=von_mises_jacobian,
-    )
+    return fit_least_squares(VON_MISES, curves, orientations_deg, ci_level=ci_level)

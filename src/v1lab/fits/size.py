@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from v1lab.fits._core import CI_METHOD, fit_least_squares, nan_range
+from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
 from v1lab.fits._result import FitResult
 
-__all__ = ["ratio_of_gaussians", "fit_ratio_of_gaussians", "fit_ratio_of_gaussians_many"]
+__all__ = ["ratio_of_gaussians", "fit_ratio_of_gaussians", "fit_ratio_of_gaussians_many",
+           "RATIO_OF_GAUSSIANS"]
 
 NAMES = ("k_c", "w_c_deg", "k_s", "w_s_deg")
 DERIVED = ("si", "gsf_deg")
@@ -42,6 +43,28 @@ def _derive(prm: dict, x: np.ndarray) -> dict:
     return {"si": (peak - plateau) / peak, "gsf_deg": float(grid[np.flatnonzero(curve >= 0.95 * peak)[0]])}
 
 
+def _check(d: np.ndarray) -> str | None:
+    return f"diameters must be >= 0, got {d.min():g}" if np.any(d < 0) else None
+
+
+def _dmax(d: np.ndarray) -> float:
+    return float(np.max(d)) if d.size and np.max(d) > 0 else 1.0
+
+
+def _starts(curves: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Three starts scaled by each curve's peak and the largest diameter."""
+    peak, dmax = np.maximum(nan_range(curves)[1], 1e-6), _dmax(d)
+    return np.stack([np.stack(np.broadcast_arrays(peak * (1 + ks), wc * dmax, ks, ws * dmax), axis=-1)
+                     for wc, ks, ws in ((0.1, 0.5, 0.5), (0.3, 2.0, 1.0), (0.1, 0.05, 2.0))], axis=1)
+
+
+#: The ratio-of-Gaussians model: ``k_c, k_s >= 0``; widths in [1e-3, 100] x the largest diameter.
+RATIO_OF_GAUSSIANS = CurveModel(
+    name="ratio_of_gaussians", names=NAMES, func=ratio_of_gaussians, starts=_starts, check_x=_check,
+    bounds=lambda d: ((0.0, 1e-3 * _dmax(d), 0.0, 1e-3 * _dmax(d)), (np.inf, 100 * _dmax(d), np.inf, 100 * _dmax(d))),
+    derive=_derive, derived_names=DERIVED)
+
+
 def fit_ratio_of_gaussians(responses, sizes_deg, *, ci_level: float = 0.95) -> FitResult:
     """Least-squares ratio-of-Gaussians fit of one curve (:func:`fit_ratio_of_gaussians_many` of one row)."""
     return fit_ratio_of_gaussians_many(np.asarray(responses, dtype=float).ravel()[None], sizes_deg,
@@ -49,23 +72,6 @@ def fit_ratio_of_gaussians(responses, sizes_deg, *, ci_level: float = 0.95) -> F
 
 
 def fit_ratio_of_gaussians_many(curves, sizes_deg, *, ci_level: float = 0.95) -> list[FitResult]:
-    """Ratio-of-Gaussians fits of many area-summation curves (rows, blank subtracted) at the same diameters (deg).
-
-    Bounds: ``k_c, k_s >= 0``; widths in [1e-3, 100] x the largest diameter. Three starts scaled by the curve's
-    peak and the largest diameter.
-    """
-    r = np.atleast_2d(np.asarray(curves, dtype=float))
-    d = np.asarray(sizes_deg, dtype=float).ravel()
-    if d.size and np.all(np.isfinite(d)) and np.any(d < 0):
-        return [FitResult.failed("ratio_of_gaussians", NAMES, f"diameters must be >= 0, got {d.min():g}",
-                                 n_obs=r.shape[1], ci_method=CI_METHOD, ci_level=ci_level,
-                                 derived_names=DERIVED)] * len(r)
-    dmax = float(np.max(d)) if d.size and np.all(np.isfinite(d)) and np.max(d) > 0 else 1.0
-    peak = np.maximum(nan_range(r)[1], 1e-6)
-    starts = np.stack([np.stack(np.broadcast_arrays(peak * (1 + ks), wc * dmax, ks, ws * dmax), axis=-1)
-                       for wc, ks, ws in ((0.1, 0.5, 0.5), (0.3, 2.0, 1.0), (0.1, 0.05, 2.0))], axis=1)
-    return fit_least_squares(
-        "ratio_of_gaussians", ratio_of_gaussians, d, r, names=NAMES, starts=starts,
-        bounds=((0.0, 1e-3 * dmax, 0.0, 1e-3 * dmax), (np.inf, 100 * dmax, np.inf, 100 * dmax)),
-        derive=_derive, derived_names=DERIVED, ci_level=ci_level,
-    )
+    """Ratio-of-Gaussians fits (:data:`RATIO_OF_GAUSSIANS`) of area-summation curves (rows, blank subtracted)
+    against grating diameter (deg)."""
+    return fit_least_squares(RATIO_OF_GAUSSIANS, curves, sizes_deg, ci_level=ci_level)

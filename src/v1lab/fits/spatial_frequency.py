@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from v1lab.fits._core import CI_METHOD, fit_least_squares, nan_range
+from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
 from v1lab.fits._result import FitResult
 
-__all__ = ["log_gaussian", "fit_log_gaussian", "fit_log_gaussian_many"]
+__all__ = ["log_gaussian", "fit_log_gaussian", "fit_log_gaussian_many", "LOG_GAUSSIAN"]
 
 NAMES = ("baseline", "amplitude", "peak_cpd", "sigma_oct")
 
@@ -24,33 +24,35 @@ def log_gaussian(sf_cpd, baseline, amplitude, peak_cpd, sigma_oct):
     return baseline + amplitude * np.exp(-np.log2(np.asarray(sf_cpd) / peak_cpd) ** 2 / (2 * sigma_oct ** 2))
 
 
+def _check(sf: np.ndarray) -> str | None:
+    return f"spatial frequencies must be positive, got {sf.min():g}" if np.any(sf <= 0) else None
+
+
+def _starts(curves: np.ndarray, sf: np.ndarray) -> np.ndarray:
+    """Per curve: baseline and height from its range, the peak at its maximum, ``sigma_oct`` 0.5, 1, 2."""
+    lo, hi = nan_range(curves)
+    peak = sf[np.argmax(np.nan_to_num(curves, nan=-np.inf), axis=1)]
+    return np.stack([np.stack(np.broadcast_arrays(lo, np.maximum(hi - lo, 1e-6), peak, s), axis=-1)
+                     for s in (0.5, 1.0, 2.0)], axis=1)
+
+
+#: The log-Gaussian model: ``amplitude >= 0``, ``peak_cpd`` within 3 octaves of the sampled range,
+#: ``sigma_oct`` in [0.05, 10].
+LOG_GAUSSIAN = CurveModel(
+    name="log_gaussian", names=NAMES, func=log_gaussian, starts=_starts, check_x=_check,
+    bounds=lambda sf: ((-np.inf, 0.0, sf.min() / 8.0, 0.05), (np.inf, np.inf, sf.max() * 8.0, 10.0)),
+    derive=lambda prm, x: {"bandwidth_oct": 2 * prm["sigma_oct"] * np.sqrt(np.log(2.0))},
+    derived_names=("bandwidth_oct",))
+
+
 def fit_log_gaussian(responses, sf_cpd, *, ci_level: float = 0.95) -> FitResult:
     """Least-squares log-Gaussian fit of one curve (:func:`fit_log_gaussian_many` of one row)."""
     return fit_log_gaussian_many(np.asarray(responses, dtype=float).ravel()[None], sf_cpd, ci_level=ci_level)[0]
 
 
 def fit_log_gaussian_many(curves, sf_cpd, *, ci_level: float = 0.95) -> list[FitResult]:
-    """Log-Gaussian fits of many SF tuning curves (rows of ``curves``) sampled at the same frequencies.
+    """Log-Gaussian fits (:data:`LOG_GAUSSIAN`) of the rows of ``curves``, all sampled at ``sf_cpd``.
 
-    Derived ``bandwidth_oct`` (full width at 1/sqrt(2), octaves). Bounds: ``amplitude >= 0``, ``peak_cpd``
-    within 3 octaves of the sampled range, ``sigma_oct`` in [0.05, 10]. Starts: the peak at the curve's
-    maximum, ``sigma_oct`` 0.5, 1, 2.
+    Derived ``bandwidth_oct`` (full width at 1/sqrt(2), octaves).
     """
-    r = np.atleast_2d(np.asarray(curves, dtype=float))
-    sf = np.asarray(sf_cpd, dtype=float).ravel()
-    if sf.size and np.all(np.isfinite(sf)) and np.any(sf <= 0):
-        return [FitResult.failed("log_gaussian", NAMES, f"spatial frequencies must be positive, got {sf.min():g}",
-                                 n_obs=r.shape[1], ci_method=CI_METHOD, ci_level=ci_level,
-                                 derived_names=("bandwidth_oct",))] * len(r)
-    usable = sf.size == r.shape[1] and sf.size > 0 and np.all(np.isfinite(sf))
-    lo_f, hi_f = (sf.min() / 8.0, sf.max() * 8.0) if usable else (1e-3, 1e3)
-    lo, hi = nan_range(r)
-    peak = sf[np.argmax(np.nan_to_num(r, nan=-np.inf), axis=1)] if usable else np.ones(len(r))
-    starts = np.stack([np.stack(np.broadcast_arrays(lo, np.maximum(hi - lo, 1e-6), peak, s), axis=-1)
-                       for s in (0.5, 1.0, 2.0)], axis=1)
-    return fit_least_squares(
-        "log_gaussian", log_gaussian, sf, r, names=NAMES, starts=starts,
-        bounds=((-np.inf, 0.0, lo_f, 0.05), (np.inf, np.inf, hi_f, 10.0)),
-        derive=lambda prm, x: {"bandwidth_oct": 2 * prm["sigma_oct"] * np.sqrt(np.log(2.0))},
-        derived_names=("bandwidth_oct",), ci_level=ci_level,
-    )
+    return fit_least_squares(LOG_GAUSSIAN, curves, sf_cpd, ci_level=ci_level)
