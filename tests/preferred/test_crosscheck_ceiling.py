@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
+from torch import nn
 
 from v1lab.errors import UnitsTableError
+from v1lab.models.core import LoadedModel
 from v1lab.preferred import agreement_table, cross_check, run_preferred
 
 LABEL = [5.0, 10, 10, 10, 10, 10, np.nan, np.nan]
@@ -112,9 +114,14 @@ def test_half_a_filter_measurement_is_an_error():
         cross_check(_measured().drop(columns="filter_grating_r2"), _units())
 
 
-@pytest.mark.parametrize(("layer", "linear"), [("conv", True), ("relu", False)])
+@pytest.mark.parametrize(("layer", "linear"), [("conv", True), ("relu", True), ("top", False)])
 def test_run_preferred_adds_the_ceiling_only_for_a_linear_layer(planted, tmp_path, layer, linear):
-    """The planted net's ``conv`` is linear (filter view, ceiling columns); its ``relu`` is not (none)."""
+    """The planted ``conv`` is linear and ``relu`` is linear before rectification (filter view, ceiling
+    columns); ``top``, a 1 x 1 convolution after the ReLU, is not (no filter view, no ceiling)."""
+    if layer == "top":
+        net = nn.Sequential(planted.module.conv, nn.ReLU(), nn.Conv2d(6, 6, 1))
+        net.add_module("top", nn.Identity())
+        planted = LoadedModel("nl", "nl", net.eval(), planted.preprocessing, None)
     units = pd.DataFrame({"layer": "v1", "channel": range(6), "orientation_selective": [True] * 4 + [False] * 2,
                           "preferred_orientation_deg": [0.0, 45, 90, 135, np.nan, np.nan], "peak_sf_cpd": 4.0,
                           "color_class": "luminance", "single_opponent": False, "double_opponent": False})

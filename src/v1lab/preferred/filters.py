@@ -1,5 +1,9 @@
 """The exact linear receptive field of a first (linear) layer, drawn as an image: the third view of a unit.
 
+The kernel is read from the layer's response before its last rectification (``pre_relu`` mode of
+:mod:`v1lab.recording.layers`), so ``conv1`` and the ReLU after ``bn1`` (how the protocols record conv1) both
+have one: the ReLU only thresholds the affine drive :math:`a` below.
+
 For a unit whose output is an affine function of the display image, :math:`a = b + \\sum_x \\mathbf
 k(x) \\cdot \\mathbf x(x)`, the kernel :math:`\\mathbf k = \\partial a / \\partial \\mathbf x` *is* the
 linear receptive field, in display-RGB units: it folds in the model's normalisation
@@ -53,7 +57,7 @@ class FilterImages:
 def _kernels(rec: CentreUnitRecorder, images: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     images = images.requires_grad_(True)
     rows = torch.arange(len(index), device=images.device)
-    drive = centre_responses(rec, images, "output")[rows, index]
+    drive = centre_responses(rec, images, "pre_relu")[rows, index]
     (grad,) = torch.autograd.grad(drive.sum(), images)
     return grad
 
@@ -66,7 +70,8 @@ def filter_images(model, layer: str = "conv1", *, channels=None, device="cpu", s
     ----------
     model : LoadedModel
     layer : str
-        A layer whose ``"output"`` is affine in the input (e.g. ``conv1``).
+        A layer whose response before rectification is affine in the input (``conv1``, or the ReLU after
+        ``bn1``).
     channels : sequence of int, optional
         Default: all.
     device : str or torch.device
@@ -92,7 +97,7 @@ def filter_images(model, layer: str = "conv1", *, channels=None, device="cpu", s
     worst = float(((k - k2).abs() / scale.clamp(min=1e-30)).max())
     if worst > rtol:
         raise AnalysisError(f"filter_images: layer {layer!r} is not linear in the input (kernels at two inputs "
-                            f"differ by {worst:.3g} of their maximum); expected a first linear layer such as conv1")
+                            f"differ by {worst:.3g} of their maximum); expected a first linear layer such as conv1, or its ReLU")
     images = 0.5 + 0.5 * k / scale.clamp(min=1e-30)
     return FilterImages(layer=layer, channels=chans, kernels=k.detach().cpu(), images=images.detach().cpu(),
                         canvas=rec.canvas, rf_box=rf_box_on_canvas(rec))
