@@ -248,3 +248,21 @@ def test_cuda_fast_path_is_exact_and_matches_the_cpu():
         cpu = CentreUnitRecorder(model, layer, response=response, device="cpu").record(gpu.crop(x))
         torch.testing.assert_close(fast, cpu, rtol=0, atol=1e-5 * scale)
     assert torch.backends.cudnn.allow_tf32
+
+
+def test_channels_last_on_the_cpu_changes_responses_only_by_rounding(resnet_v1):
+    import copy
+
+    rec = CentreUnitRecorder(resnet_v1, "layer2")
+    assert resnet_v1.module.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    reference = copy.deepcopy(resnet_v1.module).to(memory_format=torch.contiguous_format)
+    assert reference.conv1.weight.is_contiguous()
+    x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(11))
+    maps = []
+    handle = reference.layer2.register_forward_hook(lambda m, i, o: maps.append(o.clone()))
+    with torch.no_grad():
+        reference(resnet_v1.preprocessing.normalize(x).contiguous())
+    handle.remove()
+    cy, cx = rec.receptive_field.centre_index
+    expected = maps[0][:, :, cy, cx]
+    torch.testing.assert_close(rec.record(rec.crop(x)), expected, rtol=0, atol=1e-5 * expected.abs().max())

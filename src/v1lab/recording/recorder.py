@@ -20,6 +20,11 @@ Two shortcuts change no number:
    padding in the crop as in the full image and has the same value. The crop box is only used when the
    field was read from the graph (``method="analytic"``); with an empirical field the full image is used.
 
+On the CPU the recorder also stores the model's weights and feeds its input in channels-last memory order
+(``torch.channels_last``), which oneDNN convolves faster (1.5x on layer2, 1.8x on layer3 of resnet50-caffe on
+the 2-core development CPU, ``docs/performance.md``); the arithmetic is the same up to float32 summation order
+(1.4e-6 of the largest response there; a test bounds it). On CUDA the layout is left as the model has it.
+
 Pixel coordinates are pixel-centre coordinates as in :class:`v1lab.stimuli.geometry.Geometry`: pixel
 ``k`` spans ``[k - 0.5, k + 0.5]``.
 """
@@ -82,7 +87,8 @@ class CentreUnitRecorder:
         self.response = check_response_mode(response)
         resolve_layer(module, layer)
         self.device = resolve_device(device)
-        module.to(self.device)
+        self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        module.to(self.device, memory_format=self.memory_format)
         self.batch_size = int(batch_size)
         self.ppd = float(ppd)
         size = int(model.preprocessing.input_size)
@@ -185,7 +191,7 @@ class CentreUnitRecorder:
         normalize = self.model.preprocessing.normalize
 
         def forward(batch):
-            x = normalize(batch.to(self.device, torch.float32))
+            x = normalize(batch.to(self.device, torch.float32)).contiguous(memory_format=self.memory_format)
             return cap.run(x).cpu()
 
         with torch.no_grad(), _full_fp32(), UnitCapture(self.model.module, self.layer, self.response, positions,
