@@ -142,12 +142,13 @@ def fit_least_squares(model: CurveModel, curves, x, *, ci_level: float = 0.95, m
     best_p = popt.reshape(todo.size, n_starts, p)[np.arange(todo.size), best]
     se = _standard_errors(jacobian(best_p), best_sse, n, p)
     half = stats.t.ppf(0.5 + ci_level / 2, n - p) * se
+    at_bound = (np.isclose(best_p, lower, rtol=1e-6, atol=1e-9) | np.isclose(best_p, upper, rtol=1e-6, atol=1e-9))
     for i, u in enumerate(todo):
         if not np.isfinite(best_sse[i]):
             results[u] = failed(f"optimizer did not converge from {n_starts} starting points in {max_iter} "
                                 "iterations")
             continue
-        results[u] = _result(model, best_p[i], half[i], best_sse[i], ss_tot[i], n, lower, upper, x, ci_level)
+        results[u] = _result(model, best_p[i], half[i], best_sse[i], ss_tot[i], n, at_bound[i], x, ci_level)
     return results
 
 
@@ -158,15 +159,14 @@ def inner_bounds(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.n
     return lower + shift(lower), upper - shift(upper)
 
 
-def _result(model: CurveModel, popt, half, sse, ss_tot, n, lower, upper, x, ci_level) -> FitResult:
+def _result(model: CurveModel, popt, half, sse, ss_tot, n, at_bound, x, ci_level) -> FitResult:
     names = model.names
     reasons = []
     if not np.all(np.isfinite(half)):
         reasons.append("covariance not estimable (parameters not identifiable from these samples): CIs are NaN")
-    at_bound = [nm for nm, v, lo, hi in zip(names, popt, lower, upper)
-                if np.isclose(v, lo, rtol=1e-6, atol=1e-9) or np.isclose(v, hi, rtol=1e-6, atol=1e-9)]
-    if at_bound:
-        reasons.append(f"parameter(s) {', '.join(at_bound)} at a bound: CIs unreliable")
+    if at_bound.any():
+        reasons.append(f"parameter(s) {', '.join(nm for nm, b in zip(names, at_bound) if b)} at a bound: CIs "
+                       "unreliable")
     shown = model.post(popt.copy()) if model.post is not None else popt
     shift = shown - popt
     params = dict(zip(names, map(float, shown)))
@@ -230,7 +230,7 @@ def _levenberg_marquardt(evaluate, jacobian, y, params, lower, upper, max_iter, 
         diag = np.diagonal(jtj, axis1=1, axis2=2)
         diag = np.maximum(diag, 1e-12 * diag.max(axis=1, keepdims=True) + np.finfo(float).tiny)
         system = jtj + lam[idx, None, None] * diag[:, :, None] * eye
-        step = -np.einsum("bpq,bq->bp", np.linalg.pinv(system), grad)
+        step = -_solve(system, grad)
         p_new = np.clip(p_old + step, lower, upper)
         r_new = evaluate(p_new) - y[idx]
         sse_new = np.sum(r_new ** 2, axis=1)
@@ -247,6 +247,15 @@ def _levenberg_marquardt(evaluate, jacobian, y, params, lower, upper, max_iter, 
         lam[idx] = np.where(better, np.maximum(lam[idx] * shrink, 1e-15), lam[idx] * nu[idx])
         nu[idx] = np.where(better, 2.0, nu[idx] * 2.0)
     return params, sse, converged & alive
+
+
+def _solve(system: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve each (p, p) system; the damped normal matrix is positive definite, but where one is numerically
+    singular the whole batch falls back to the pseudo-inverse."""
+    try:
+        return np.linalg.solve(system, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.einsum("bpq,bq->bp", np.linalg.pinv(system), rhs)
 
 
 def _standard_errors(jac: np.ndarray, sse: np.ndarray, n: int, p: int) -> np.ndarray:
