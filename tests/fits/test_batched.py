@@ -17,9 +17,11 @@ CONTRASTS = np.geomspace(0.02, 1.0, 8)
 # grid and planted-parameter sampler per model
 CASES = {
     "von_mises": (ORIS, lambda g: (g.uniform(-0.5, 0.5), g.uniform(0.5, 3), g.uniform(0.3, 6), g.uniform(0, 180))),
-    "log_gaussian": (SFS, lambda g: (g.uniform(-0.2, 0.2), g.uniform(0.5, 3), 2 ** g.uniform(-1, 3), g.uniform(0.4, 1.5))),
+    "log_gaussian": (SFS, lambda g: (g.uniform(-0.2, 0.2), g.uniform(0.5, 3), 2 ** g.uniform(-1, 3),
+                                     g.uniform(0.4, 1.5))),
     "ratio_of_gaussians": (SIZES, lambda g: (g.uniform(1, 3), g.uniform(0.3, 1), g.uniform(0.2, 2), g.uniform(1.5, 3))),
-    "naka_rushton": (CONTRASTS, lambda g: (g.uniform(-0.2, 0.2), g.uniform(0.5, 3), g.uniform(0.05, 0.5), g.uniform(1, 4))),
+    "naka_rushton": (CONTRASTS, lambda g: (g.uniform(-0.2, 0.2), g.uniform(0.5, 3), g.uniform(0.05, 0.5),
+                                           g.uniform(1, 4))),
 }
 
 
