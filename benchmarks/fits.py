@@ -9,7 +9,16 @@ their ratio, and on the reference curves the failures of each and the largest R^
 Rows are appended to ``benchmarks/results/fits.csv``. Default 3904 curves per model: every unit of the five
 kobayashi2020 layers.
 
+``--coverage`` instead measures how often the 95 % intervals hold the planted parameters (``--replicates`` noisy
+copies of one curve per model, noise sd 2 % of its range; the planted curves of ``tests/fits/test_fits.py``;
+appended to ``fits_coverage.csv``). ``--run DIR`` instead re-characterises the stored responses of a finished
+``v1lab run`` folder, every layer with and without fits, and reports the fit time, the number of fits and why
+fits failed (appended to ``fits_run.csv``): the fit time is the time with fits minus the faster of two runs
+without.
+
     python -m benchmarks fits [--curves 3904] [--reference 200] [--noise 0.05] [--seed 0]
+    python -m benchmarks fits --coverage [--replicates 100]
+    python -m benchmarks fits --run runs/kobayashi2020-...
 """
 
 import argparse
@@ -18,6 +27,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.optimize import curve_fit
 
@@ -29,6 +39,10 @@ from v1lab.fits._core import inner_bounds
 __all__ = ["main", "run"]
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fits.csv"
+COVERAGE_RESULTS = RESULTS.with_name("fits_coverage.csv")
+COVERAGE_FIELDS = ["date", "model", "replicates", "noise", "coverage", "failed"]
+RUN_RESULTS = RESULTS.with_name("fits_run.csv")
+RUN_FIELDS = ["date", "machine", "run", "layer", "units", "fits", "fits_s", "flat", "not_converged", "other_failed"]
 FIELDS = ["date", "machine", "model", "n_points", "curves", "batched_s", "batched_ms_per_curve", "reference_curves",
           "per_curve_ms", "speedup", "batched_failed", "per_curve_failed", "batched_better_r2", "per_curve_better_r2"]
 
@@ -99,13 +113,93 @@ def run(*, curves: int = 3904, reference: int = 200, noise: float = 0.05, seed: 
     return rows
 
 
+#: Planted curves of ``tests/fits/test_fits.py``: grid and parameters per model.
+PLANTED = {
+    "von_mises": (np.arange(0.0, 180.0, 15.0), (0.5, 3.0, 2.0, 150.0)),
+    "log_gaussian": (2.0 ** np.arange(-2.0, 4.01, 0.5), (0.1, 2.0, 1.5, 0.7)),
+    "ratio_of_gaussians": (np.linspace(0.25, 8.0, 16), (2.0, 0.5, 1.5, 1.5)),
+    "naka_rushton": (np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0]), (0.1, 2.0, 0.2, 2.0)),
+}
+
+
+def coverage(*, replicates: int = 100, noise: float = 0.02, results=COVERAGE_RESULTS) -> list[dict]:
+    """Fraction of (replicate, parameter) pairs whose 95 % interval holds the planted value, per model."""
+    rows = []
+    for name, (x, truth) in PLANTED.items():
+        model = F.MODELS[name]
+        clean = model.func(x, *truth)
+        curves = np.array([clean + np.random.default_rng(s).normal(0.0, noise * np.ptp(clean), x.size)
+                           for s in range(replicates)])
+        fits = F.fit_least_squares(model, curves, x)
+        held = [fit.ci_low[k] <= v <= fit.ci_high[k] for fit in fits for k, v in zip(model.names, truth)]
+        rows.append({"date": now(), "model": name, "replicates": replicates, "noise": noise,
+                     "coverage": round(float(np.mean(held)), 3), "failed": sum(not f.success for f in fits)})
+    if results is not None:
+        append_rows(results, COVERAGE_FIELDS, rows)
+    return rows
+
+
+def run_folder(path, *, results=RUN_RESULTS) -> list[dict]:
+    """Fit time and failures per layer of a finished run, from its stored responses (with minus without fits)."""
+    from v1lab.characterise import characterise_layer
+    from v1lab.protocol.run_folder import RunFolder
+    from v1lab.protocol.runner import layer_responses, prepare_run
+
+    folder = RunFolder(Path(path))
+    prepared = prepare_run(folder.path / "protocol.yaml", {})
+    layers = [layer.title for layer in prepared.protocol.layers if (folder.path / "responses" / layer.title).is_dir()]
+    base = {"date": now(), "machine": _machine(torch.device("cpu")), "run": str(path)}
+    rows = []
+    for layer in layers:
+        joined, blank = layer_responses(folder, layer, list(prepared.sets))
+        without = np.inf
+        for _ in range(2):   # the first call also pays one-off set-up costs; keep the faster
+            start = time.perf_counter()
+            characterise_layer(joined, blank, prepared.roles, prepared.criteria, fits=False)
+            without = min(without, time.perf_counter() - start)
+        start = time.perf_counter()
+        table = characterise_layer(joined, blank, prepared.roles, prepared.criteria, fits=True)
+        with_fits = time.perf_counter() - start
+        status = pd.concat([table[f"{p}_status"] for p in ("ori_vm", "sf_lg", "size_rog", "contrast_nr")])
+        reason = pd.concat([table[f"{p}_reason"] for p in ("ori_vm", "sf_lg", "size_rog", "contrast_nr")])
+        failed = reason[status == "failed"].fillna("")
+        flat = int(failed.str.contains("do not vary").sum())
+        stuck = int(failed.str.contains("did not converge").sum())
+        rows.append({**base, "layer": layer, "units": len(table), "fits": int(status.isin(["ok", "failed"]).sum()),
+                     "fits_s": round(with_fits - without, 2), "flat": flat, "not_converged": stuck,
+                     "other_failed": len(failed) - flat - stuck})
+    if results is not None:
+        append_rows(results, RUN_FIELDS, rows)
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks fits", description=__doc__.splitlines()[0])
     parser.add_argument("--curves", type=int, default=3904, help="curves per model (default 3904)")
     parser.add_argument("--reference", type=int, default=200, help="curves also fitted one call each (default 200)")
     parser.add_argument("--noise", type=float, default=0.05, help="noise SD as a fraction of the curve's range")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--coverage", action="store_true", help="measure the coverage of the 95 %% intervals")
+    parser.add_argument("--replicates", type=int, default=100, help="noisy replicates per model for --coverage")
+    parser.add_argument("--run", help="a finished run folder: time its fits from the stored responses")
     args = parser.parse_args(argv)
+    if args.coverage:
+        rows = coverage(replicates=args.replicates)
+        print(f"coverage of the 95 % intervals ({args.replicates} replicates, noise sd 2 % of the range)")
+        for r in rows:
+            print(f"{r['model']:<20}{r['coverage']:>7.3f}   failed {r['failed']}")
+        print(f"appended to {COVERAGE_RESULTS}")
+        return 0
+    if args.run:
+        rows = run_folder(args.run)
+        print(f"fits of {args.run} on {rows[0]['machine']}")
+        print(f"{'layer':<10}{'units':>7}{'fits':>7}{'fit s':>8}{'flat':>7}{'not converged':>15}{'other':>7}")
+        for r in rows:
+            print(f"{r['layer']:<10}{r['units']:>7}{r['fits']:>7}{r['fits_s']:>8.2f}{r['flat']:>7}"
+                  f"{r['not_converged']:>15}{r['other_failed']:>7}")
+        print(f"total {sum(r['fits'] for r in rows)} fits in {sum(r['fits_s'] for r in rows):.1f} s; "
+              f"appended to {RUN_RESULTS}")
+        return 0
     rows = run(curves=args.curves, reference=args.reference, noise=args.noise, seed=args.seed)
     print(f"tuning-curve fits on {rows[0]['machine']}")
     print(f"{'model':<20}{'curves':>7}{'batched s':>10}{'ms/curve':>10}{'curve_fit ms':>13}{'speed-up':>9}"

@@ -15,10 +15,10 @@ parameter vector; a start that has not converged within ``max_iter`` iterations 
 starts of a curve the lowest sum of squares wins.
 
 Why not scipy: ``scipy.optimize.least_squares`` / ``curve_fit`` (and lmfit, statsmodels on top of them) solve one
-problem per call; on the tuning curves of resnet50-caffe that is 35-70 ms per curve with three starts, minutes per
-layer for the ~4 fits of each of 2048 units, which no process pool hides on 2 cores. No maintained library
-offers bounded nonlinear least squares over a batch of small problems in numpy, so it is written here and
-tested against ``scipy.optimize.least_squares`` on the same curves (``tests/fits``).
+problem per call, 7-19 ms per curve with the same starts on the development CPU (``python -m benchmarks fits``),
+minutes for the ~15 000 fits of a ResNet-50 characterisation, which no process pool hides on 2 cores. No
+maintained library offers bounded nonlinear least squares over a batch of small problems in numpy, so it is
+written here and tested against ``scipy.optimize.least_squares`` on the same curves (``tests/fits``).
 
 Confidence intervals are Wald intervals from the covariance that ``curve_fit`` would estimate at the optimum:
 :math:`C = s^2 (J^T J)^{-1}` (by SVD; NaN, "not identifiable", when a singular value is below

@@ -21,9 +21,10 @@ Two shortcuts change no number:
    field was read from the graph (``method="analytic"``); with an empirical field the full image is used.
 
 On the CPU the recorder also stores the model's weights and feeds its input in channels-last memory order
-(``torch.channels_last``), which oneDNN convolves faster (1.5x on layer2, 1.8x on layer3 of resnet50-caffe on
-the 2-core development CPU, ``docs/performance.md``); the arithmetic is the same up to float32 summation order
-(1.4e-6 of the largest response there; a test bounds it). On CUDA the layout is left as the model has it.
+(``torch.channels_last``), which oneDNN convolves faster (1.4-1.7x on layer1 to layer3 of resnet50-caffe on the
+2-core development CPU, ``python -m benchmarks memory_format``); the arithmetic is the same up to float32
+summation order (1.1e-6 of the largest response there; a test bounds it). On CUDA the layout is left as the
+model has it.
 
 Pixel coordinates are pixel-centre coordinates as in :class:`v1lab.stimuli.geometry.Geometry`: pixel
 ``k`` spans ``[k - 0.5, k + 0.5]``.
