@@ -147,24 +147,34 @@ def _luminance(grid: _Grid, blank, rows, jobs):
     oris = grid.levels["orientation_deg"].astype(float)
     phases = grid.levels["phase_deg"].astype(float)
     n_ori = oris.size if np.all(np.isfinite(oris)) else 0
+    units = np.arange(len(rows))
+    peak_f0 = np.array([_argmax(f0[u]) for u in units]).reshape(-1, 2)          # (s, o) of the largest F0
+    peak_amp = np.array([_argmax(amp[u]) for u in units]).reshape(-1, 3)        # (s, o, component)
+    ori_curves = f0[units, peak_f0[:, 0]]                                       # (U, O)
+    sf_curves = amp[units, :, peak_amp[:, 1], peak_amp[:, 2]]                   # (U, S)
+    with_sf = sfs.size >= 3 and np.all(sfs > 0)
+    if n_ori >= 3:   # the spline metrics run on all curves at once
+        bandwidths = M.orientation_bandwidth(ori_curves, oris)
+    if with_sf:
+        peak_sfs = M.peak_spatial_frequency(sf_curves, sfs)
+        sf_bandwidths = M.spatial_frequency_bandwidth(sf_curves, sfs)
     for u, row in enumerate(rows):
-        s, o = _argmax(f0[u])
-        curve = f0[u, s]
+        s, o = peak_f0[u]
+        curve = ori_curves[u]
         row["n_orientations"] = n_ori
         row["luminance_peak_amplitude"] = float(np.nanmax(amp[u]))
         if n_ori >= 3:
             row["circular_variance"] = float(M.circular_variance(curve, oris))
             row["preferred_orientation_deg"] = float(M.preferred_orientation(curve, oris))
-            row["orientation_bandwidth_deg"] = M.orientation_bandwidth(curve, oris)
+            row["orientation_bandwidth_deg"] = float(bandwidths[u])
             if n_ori % 2 == 0:
                 row["orthogonal_preferred_ratio"] = M.orthogonal_preferred_ratio(curve, oris)
         if phases.size >= 3:
             row["modulation_ratio"] = float(M.modulation_ratio(grid.values[u, s, o], phases, baseline=blank[u]))
-        s2, o2, comp = _argmax(amp[u])
-        sf_curve = amp[u, :, o2, comp]
-        if sfs.size >= 3 and np.all(sfs > 0):
-            row["peak_sf_cpd"] = M.peak_spatial_frequency(sf_curve, sfs)
-            row["sf_bandwidth_oct"] = M.spatial_frequency_bandwidth(sf_curve, sfs)
+        sf_curve = sf_curves[u]
+        if with_sf:
+            row["peak_sf_cpd"] = float(peak_sfs[u])
+            row["sf_bandwidth_oct"] = float(sf_bandwidths[u])
         if jobs is not None:
             if n_ori >= 3:
                 jobs.append((row, "ori_vm", curve, oris))
@@ -188,15 +198,19 @@ def _chromatic(grid: _Grid, blank, rows, azimuth_of_level):
     oris = grid.levels["orientation_deg"].astype(float)
     n_sf = grid.levels["sf_cpd"].size
     azimuths = np.array([azimuth_of_level[k] for k in grid.levels["colour_key"]], dtype=float)
+    units = np.arange(len(rows))
+    with_ori = oris.size >= 3 and np.all(np.isfinite(oris))
+    if with_ori:     # orientation curve at the (colour, SF) of the largest F0, all units at once
+        peak_f0 = np.array([_argmax(f0[u]) for u in units]).reshape(-1, 3)
+        bandwidths = M.orientation_bandwidth(f0[units, peak_f0[:, 0], peak_f0[:, 1]], oris)
     for u, row in enumerate(rows):
         row["chromatic_peak_amplitude"] = float(np.nanmax(amp[u]))
         c, _, o, comp = _argmax(amp[u])
         sf_curve = amp[u, c, :, o, comp]
         if n_sf >= 2 and sf_curve.max() > 0:
             row["chromatic_sf_low_ratio"] = float(sf_curve[0] / sf_curve.max())
-        c0, s0, _ = _argmax(f0[u])
-        if oris.size >= 3 and np.all(np.isfinite(oris)):
-            row["chromatic_orientation_bandwidth_deg"] = M.orientation_bandwidth(f0[u, c0, s0], oris)
+        if with_ori:
+            row["chromatic_orientation_bandwidth_deg"] = float(bandwidths[u])
         if np.unique(azimuths[np.isfinite(azimuths)]).size >= 3:
             per_level = np.nanmax(amp[u].reshape(azimuths.size, -1), axis=1)
             ok = np.isfinite(azimuths)

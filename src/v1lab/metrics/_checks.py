@@ -28,25 +28,39 @@ def paired(responses, positions, rname: str, pname: str, *, min_len: int = 1):
     return r, x
 
 
-def sorted_unique(responses, positions, rname: str, pname: str, *, min_len: int):
-    """Curve sorted by position; positions must be distinct."""
-    r, x = paired(responses, positions, rname, pname, min_len=min_len)
+def curves(responses, positions, rname: str, pname: str, *, min_len: int = 1):
+    """Validated (responses of shape (..., n), positions (n,)): one curve or a stack of curves on the last axis."""
+    x = as_curve(positions, pname, min_len=min_len)
+    r = np.asarray(responses, dtype=float)
+    if r.ndim == 0 or r.shape[-1] != x.size:
+        raise AnalysisError(f"`{rname}` has {r.shape[-1] if r.ndim else 0} samples but `{pname}` has {x.size}; "
+                            "expected the same number")
+    if not np.all(np.isfinite(r)):
+        raise AnalysisError(f"`{rname}`: expected finite values, got {int(np.sum(~np.isfinite(r)))} NaN/inf")
+    return r, x
+
+
+def sorted_unique(responses, positions, rname: str, pname: str, *, min_len: int, stack: bool = False):
+    """Curve sorted by position (with ``stack``: curves on the last axis); positions must be distinct."""
+    check = curves if stack else paired
+    r, x = check(responses, positions, rname, pname, min_len=min_len)
     order = np.argsort(x, kind="stable")
-    r, x = r[order], x[order]
+    r, x = r[..., order], x[order]
     if np.any(np.diff(x) == 0):
         raise AnalysisError(f"`{pname}`: expected distinct values (average repeats first), got {x.tolist()}")
     return r, x
 
 
 def orientation_grid(responses, orientations_deg):
-    """Curve sorted on orientations (mod 180) that are evenly spaced and cover 180 deg, as Ringach et al. sampled.
+    """Curve(s) on the last axis sorted on orientations (mod 180) that are evenly spaced and cover 180 deg, as
+    Ringach et al. sampled.
 
     Returns (responses, orientations in [0, 180), step in degrees).
     """
-    r, theta = paired(responses, orientations_deg, "responses", "orientations_deg", min_len=3)
+    r, theta = curves(responses, orientations_deg, "responses", "orientations_deg", min_len=3)
     theta = np.mod(theta, 180.0)
     order = np.argsort(theta, kind="stable")
-    r, theta = r[order], theta[order]
+    r, theta = r[..., order], theta[order]
     step = 180.0 / theta.size
     expected = theta[0] + step * np.arange(theta.size)
     if not np.allclose(theta, expected, atol=1e-6):

@@ -112,13 +112,13 @@ def preferred_orientation(responses, orientations_deg, *, axis: int = -1):
 
 
 def _smooth_periodic(r: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Circular convolution of a periodic curve with a short symmetric window."""
+    """Circular convolution of periodic curves (last axis) with a short symmetric window."""
     half = len(weights) // 2
-    return sum(w * np.roll(r, k - half) for k, w in enumerate(weights))
+    return sum(w * np.roll(r, k - half, axis=-1) for k, w in enumerate(weights))
 
 
 def orientation_bandwidth(responses, orientations_deg, *, smoothing: bool = True,
-                          threshold: float = 1.0 / np.sqrt(2.0)) -> float:
+                          threshold: float = 1.0 / np.sqrt(2.0)):
     r"""Half-width of the orientation tuning curve at :math:`1/\sqrt{2}` of its peak, in degrees.
 
     The Ringach et al. (2002) definition as re-implemented by Brain-Score (``calc_bandwidth`` with
@@ -141,7 +141,8 @@ def orientation_bandwidth(responses, orientations_deg, *, smoothing: bool = True
     Parameters
     ----------
     responses, orientations_deg : array_like
-        One tuning curve: at least 3 orientations, evenly spaced over 180 deg (any order, any start).
+        One tuning curve, or curves stacked on the last axis of ``responses`` (..., n): at least 3 orientations,
+        evenly spaced over 180 deg (any order, any start).
     smoothing : bool
         Apply step 1 (the Brain-Score convention); ``False`` interpolates the raw samples.
     threshold : float
@@ -149,41 +150,37 @@ def orientation_bandwidth(responses, orientations_deg, *, smoothing: bool = True
 
     Returns
     -------
-    float
-        Half-width in degrees, in (0, 90]; NaN where undefined (curve never falls to the threshold, or its
-        peak is not positive). Brain-Score calls a unit orientation-selective where this is defined.
+    float or ndarray
+        Half-width in degrees, in (0, 90] (one per curve); NaN where undefined (curve never falls to the
+        threshold, or its peak is not positive). Brain-Score calls a unit orientation-selective where this is defined.
     """
     if not 0.0 < threshold < 1.0:
         raise AnalysisError(f"`threshold`: expected a fraction in (0, 1), got {threshold}")
-    r, theta, step = orientation_grid(responses, orientations_deg)
+    r, theta, _ = orientation_grid(responses, orientations_deg)
     if smoothing:
         r = _smooth_periodic(r, HANNING_WEIGHTS)
-    spline = CubicSpline(np.append(theta, theta[0] + 180.0), np.append(r, r[0]), bc_type="periodic",
-                         extrapolate="periodic")
+    spline = CubicSpline(np.append(theta, theta[0] + 180.0), np.concatenate([r, r[..., :1]], axis=-1), axis=-1,
+                         bc_type="periodic")
     fine_step = 0.05
-    grid = theta[0] + np.arange(0.0, 180.0, fine_step)
-    values = spline(grid)
-    k = int(np.argmax(values))
-    peak, pref = values[k], grid[k]
-    if not peak > 0:
-        return float("nan")
+    n_fine = int(round(180.0 / fine_step))
+    values = spline(theta[0] + fine_step * np.arange(n_fine))                 # (..., n_fine), one period
+    k = np.argmax(values, axis=-1)[..., None]
+    peak = np.take_along_axis(values, k, axis=-1)[..., 0]
     level = threshold * peak
-    offsets = np.arange(0.0, 180.0 + fine_step / 2, fine_step)
-    right = spline(pref + offsets) - level
-    left = spline(pref - offsets) - level
-    widths = []
-    for side in (right, left):
-        below = np.flatnonzero(side <= 0)
-        if below.size == 0:
-            return float("nan")
-        i = below[0]
+    steps = np.arange(n_fine + 1)                                              # 0 .. 180 deg from the peak
+    full = 0.0
+    for direction in (1, -1):                                                  # walk right, then left
+        side = np.take_along_axis(values, (k + direction * steps) % n_fine, axis=-1) - level[..., None]
+        below = side <= 0
+        i = np.argmax(below, axis=-1)[..., None]                               # first sample at/below the level
+        before = np.take_along_axis(side, np.maximum(i - 1, 0), axis=-1)[..., 0]
+        after = np.take_along_axis(side, i, axis=-1)[..., 0]
         # linear interpolation between the last sample above and the first sample at/below the level
-        frac = side[i - 1] / (side[i - 1] - side[i])
-        widths.append(offsets[i - 1] + frac * fine_step)
-    full = widths[0] + widths[1]
-    if full > 180.0:
-        return float("nan")
-    return float(full / 2.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            width = fine_step * (i[..., 0] - 1 + before / (before - after))
+        full = full + np.where(below.any(axis=-1), width, np.nan)
+    out = np.where((peak > 0) & (full <= 180.0), full / 2.0, np.nan)
+    return float(out) if out.ndim == 0 else out
 
 
 def orthogonal_preferred_ratio(responses, orientations_deg) -> float:

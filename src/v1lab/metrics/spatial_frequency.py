@@ -30,19 +30,24 @@ _GRID_STEP_OCT = 0.002
 
 
 def _sf_spline(responses, sf_cpd, smoothing: bool):
-    r, sf = sorted_unique(responses, sf_cpd, "responses", "sf_cpd", min_len=3)
+    """The log2-SF grid (G,) and the spline through the (smoothed) curve(s) on it (..., G)."""
+    r, sf = sorted_unique(responses, sf_cpd, "responses", "sf_cpd", min_len=3, stack=True)
     if np.any(sf <= 0):
         raise AnalysisError(f"`sf_cpd`: expected positive spatial frequencies, got {sf.tolist()}")
-    if smoothing:
-        padded = np.concatenate(([r[0]], r, [r[-1]]))
-        r = np.convolve(padded, SMOOTH_WEIGHTS, mode="valid")
+    if smoothing:   # Brain-Score's window, end samples repeated
+        padded = np.concatenate((r[..., :1], r, r[..., -1:]), axis=-1)
+        r = sum(w * padded[..., k:k + r.shape[-1]] for k, w in enumerate(SMOOTH_WEIGHTS))
     x = np.log2(sf)
-    spline = CubicSpline(x, r, bc_type="not-a-knot")
+    spline = CubicSpline(x, r, axis=-1, bc_type="not-a-knot")
     grid = np.linspace(x[0], x[-1], max(int(np.ceil((x[-1] - x[0]) / _GRID_STEP_OCT)) + 1, 2))
     return grid, spline(grid)
 
 
-def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True) -> float:
+def _scalar(out: np.ndarray):
+    return float(out) if out.ndim == 0 else out
+
+
+def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True):
     r"""Spatial frequency of the peak of the smoothed, spline-interpolated tuning curve, in cycles/deg.
 
     .. math:: f_{peak} = 2^{\arg\max_x S(x)}, \quad x = \log_2 f
@@ -53,7 +58,8 @@ def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True) -> floa
     Parameters
     ----------
     responses : array_like
-        Response amplitude at each spatial frequency (at least 3), e.g. F0 minus the blank, or F1.
+        Response amplitude at each spatial frequency (at least 3), e.g. F0 minus the blank, or F1; or curves
+        stacked on the last axis (..., n).
     sf_cpd : array_like
         Spatial frequencies in cycles per degree, positive and distinct (any order).
     smoothing : bool
@@ -61,18 +67,17 @@ def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True) -> floa
 
     Returns
     -------
-    float
-        Cycles per degree, within the sampled range; NaN where the curve has no positive value.
+    float or ndarray
+        Cycles per degree, within the sampled range (one per curve); NaN where the curve has no positive value.
     """
     grid, values = _sf_spline(responses, sf_cpd, smoothing)
-    k = int(np.argmax(values))
-    if not values[k] > 0:
-        return float("nan")
-    return float(2.0 ** grid[k])
+    k = np.argmax(values, axis=-1)
+    peak = np.take_along_axis(values, k[..., None], axis=-1)[..., 0]
+    return _scalar(np.where(peak > 0, 2.0 ** grid[k], np.nan))
 
 
 def spatial_frequency_bandwidth(responses, sf_cpd, *, smoothing: bool = True,
-                                threshold: float = 1.0 / np.sqrt(2.0)) -> float:
+                                threshold: float = 1.0 / np.sqrt(2.0)):
     r"""Full bandwidth of the spatial-frequency tuning curve at :math:`1/\sqrt{2}` of its peak, in octaves.
 
     .. math:: B = \log_2 (f_{high} / f_{low})
@@ -83,28 +88,31 @@ def spatial_frequency_bandwidth(responses, sf_cpd, *, smoothing: bool = True,
     are the unit of De Valois et al. (1982). A log-Gaussian
     :math:`e^{-(\log_2 f/f_0)^2 / 2\sigma^2}` has :math:`B = 2\sigma\sqrt{\ln 2}`.
 
+    Parameters as :func:`peak_spatial_frequency`.
+
     Returns
     -------
-    float
-        Octaves; NaN where the curve does not fall to the threshold on both sides within the sampled range
-        (low-pass or high-pass within the sweep), or has no positive value.
+    float or ndarray
+        Octaves (one per curve); NaN where the curve does not fall to the threshold on both sides within the
+        sampled range (low-pass or high-pass within the sweep), or has no positive value.
     """
     if not 0.0 < threshold < 1.0:
         raise AnalysisError(f"`threshold`: expected a fraction in (0, 1), got {threshold}")
     grid, values = _sf_spline(responses, sf_cpd, smoothing)
-    k = int(np.argmax(values))
-    peak = values[k]
-    if not peak > 0:
-        return float("nan")
-    level = threshold * peak
+    k = np.argmax(values, axis=-1)[..., None]
+    peak = np.take_along_axis(values, k, axis=-1)[..., 0]
+    side = values - threshold * peak[..., None]
+    below = side <= 0
+    index = np.arange(grid.size)
+    # nearest grid point at/below the level on each side of the peak (-1 / G where there is none)
+    left = np.max(np.where(below & (index <= k), index, -1), axis=-1)
+    right = np.min(np.where(below & (index >= k), index, grid.size), axis=-1)
+    found = (left >= 0) & (right < grid.size)
+    left, right = np.clip(left, 0, grid.size - 2), np.clip(right, 1, grid.size - 1)
     edges = []
-    for direction in (-1, 1):
-        idx = np.arange(k, -1, -1) if direction < 0 else np.arange(k, grid.size)
-        side = values[idx] - level
-        below = np.flatnonzero(side <= 0)
-        if below.size == 0:
-            return float("nan")
-        i = below[0]
-        frac = side[i - 1] / (side[i - 1] - side[i])
-        edges.append(grid[idx[i - 1]] + frac * (grid[idx[i]] - grid[idx[i - 1]]))
-    return float(edges[1] - edges[0])
+    for at, beside in ((left, left + 1), (right, right - 1)):   # crossing between the sample at/below and its
+        a = np.take_along_axis(side, at[..., None], axis=-1)[..., 0]     # neighbour towards the peak (above)
+        b = np.take_along_axis(side, beside[..., None], axis=-1)[..., 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            edges.append(grid[beside] + b / (b - a) * (grid[at] - grid[beside]))
+    return _scalar(np.where(found & (peak > 0), edges[1] - edges[0], np.nan))
