@@ -23,13 +23,13 @@ def _characterise(model, stim, memory_format):
     blank = rec.record(stim.blank(rec.canvas)).numpy()[0]
     data = responses_to_dataarray(responses, stim.params.assign(set=stim.name), layer="layer1",
                                   channels=np.arange(rec.n_channels), attrs={"model": "seeded-resnet"})
-    return responses, characterise_layer(data, blank, AnalysisRoles(luminance_gratings=stim.name), fits=False)
+    return characterise_layer(data, blank, AnalysisRoles(luminance_gratings=stim.name), fits=False)
 
 
 def test_channels_last_metrics_agree_with_contiguous_to_1e3(resnet_v1):
     stim = load_stimulus_set(STIMULI)
-    _, plain = _characterise(resnet_v1, stim, torch.contiguous_format)
-    _, fast = _characterise(resnet_v1, stim, torch.channels_last)
+    plain = _characterise(resnet_v1, stim, torch.contiguous_format)
+    fast = _characterise(resnet_v1, stim, torch.channels_last)
     numeric = [c for c in _COLUMNS if plain[c].dtype.kind == "f"]
     assert {"circular_variance", "orientation_bandwidth_deg", "peak_sf_cpd", "modulation_ratio"} <= set(numeric)
     for col in numeric:
