@@ -123,8 +123,8 @@ def _run_fits(jobs) -> None:
     """
     groups: dict[tuple, list[int]] = {}
     for i, (_, prefix, curve, x) in enumerate(jobs):
-        groups.setdefault((prefix, len(curve), np.asarray(x, dtype=float).tobytes()), []).append(i)
-    for (prefix, _, _), members in groups.items():
+        groups.setdefault((prefix, np.asarray(x, dtype=float).tobytes()), []).append(i)
+    for (prefix, _), members in groups.items():
         curves = np.stack([np.asarray(jobs[i][2], dtype=float) for i in members])
         for i, result in zip(members, F.fit_least_squares(_FITS[prefix], curves, jobs[members[0]][3])):
             jobs[i][0].update(_fit_row(prefix, result))

@@ -16,9 +16,7 @@ STIMULI = Path(__file__).resolve().parents[2] / "stimuli" / "gratings_osp_quick.
 
 
 def _characterise(model, stim, memory_format):
-    rec = CentreUnitRecorder(model, "layer1")
-    model.module.to(memory_format=memory_format)
-    rec.memory_format = memory_format
+    rec = CentreUnitRecorder(model, "layer1", memory_format=memory_format)
     responses = record_layer(rec, stim, rec.canvas, batch_size=64)
     blank = rec.record(stim.blank(rec.canvas)).numpy()[0]
     data = responses_to_dataarray(responses, stim.params.assign(set=stim.name), layer="layer1",

@@ -74,10 +74,13 @@ class CentreUnitRecorder:
         Starting batch size; halved on out-of-memory (:func:`~v1lab.recording.batching.map_batches`).
     ppd : float
         Pixels per degree of visual angle written into :attr:`canvas` (default 28: 224 px = 8 deg).
+    memory_format : torch.memory_format, optional
+        Memory order of the model's weights and input (the module is converted in place); default
+        ``torch.channels_last`` on the CPU, ``torch.contiguous_format`` elsewhere.
     """
 
     def __init__(self, model, layer: str, *, response: str = "post_relu", device="cpu",
-                 positions="centre", batch_size: int = 64, ppd: float = DEFAULT_PPD):
+                 positions="centre", batch_size: int = 64, ppd: float = DEFAULT_PPD, memory_format=None):
         module = model.module
         if module.training:
             raise RecordingError(
@@ -88,7 +91,9 @@ class CentreUnitRecorder:
         self.response = check_response_mode(response)
         resolve_layer(module, layer)
         self.device = resolve_device(device)
-        self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        if memory_format is None:
+            memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        self.memory_format = memory_format
         module.to(self.device, memory_format=self.memory_format)
         self.batch_size = int(batch_size)
         self.ppd = float(ppd)
