@@ -157,8 +157,8 @@ def test_grid_of_positions_against_a_plain_hook(resnet_v1):
 
 
 def test_truncation_skips_later_layers_and_hooks_are_removed(resnet_v1):
-    net = resnet_v1.module
     rec = CentreUnitRecorder(resnet_v1, "layer2.0", response="pre_relu")
+    net = rec.module  # the network the recorder runs (its batch-norm-folded copy)
     calls = []
     handle = net.layer4.register_forward_hook(lambda m, i, o: calls.append(1))
     try:
@@ -168,7 +168,7 @@ def test_truncation_skips_later_layers_and_hooks_are_removed(resnet_v1):
         assert calls == [1]
     finally:
         handle.remove()
-    for m in net.modules():
+    for m in [*net.modules(), *resnet_v1.module.modules()]:
         assert not m._forward_hooks and not m._forward_pre_hooks
 
 

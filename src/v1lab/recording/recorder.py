@@ -20,6 +20,11 @@ Two shortcuts change no number:
    padding in the crop as in the full image and has the same value. The crop box is only used when the
    field was read from the graph (``method="analytic"``); with an empirical field the full image is used.
 
+The recorder runs a copy of the network in which every eval-mode batch norm is folded into the convolution
+before it (:mod:`v1lab.recording._folding`): the same affine maps in one pass instead of two, equal up to float32
+rounding, 1.2-1.5x faster on the CPU (``python -m benchmarks memory_format``). Convolutions that are themselves
+the recorded layer are not folded.
+
 On the CPU the recorder also stores the model's weights and feeds its input in channels-last memory order
 (``torch.channels_last``), which oneDNN convolves faster (1.4-1.7x on layer1 to layer3 of resnet50-caffe on the
 2-core development CPU, ``python -m benchmarks memory_format``); the arithmetic is the same up to float32
@@ -34,6 +39,7 @@ import torch
 
 from v1lab.errors import RecordingError
 from v1lab.recording._capture import UnitCapture
+from v1lab.recording._folding import fold_batch_norms
 from v1lab.recording.batching import map_batches, resolve_device
 from v1lab.recording.layers import check_response_mode, resolve_layer
 from v1lab.recording.receptive_field import ReceptiveField, receptive_field
@@ -77,10 +83,21 @@ class CentreUnitRecorder:
     memory_format : torch.memory_format, optional
         Memory order of the model's weights and input (the module is converted in place); default
         ``torch.channels_last`` on the CPU, ``torch.contiguous_format`` elsewhere.
+    fold_batch_norm : bool
+        Record with a copy of the network whose conv -> batch-norm pairs are folded into single convolutions
+        (default; :func:`~v1lab.recording._folding.fold_batch_norms`). ``False`` runs the model as it is.
+
+    Attributes
+    ----------
+    module : nn.Module
+        The network the recorder runs: the folded copy, or ``model.module`` itself when nothing was folded.
+    folded_pairs : int
+        How many conv -> batch-norm pairs :attr:`module` has folded.
     """
 
     def __init__(self, model, layer: str, *, response: str = "post_relu", device="cpu",
-                 positions="centre", batch_size: int = 64, ppd: float = DEFAULT_PPD, memory_format=None):
+                 positions="centre", batch_size: int = 64, ppd: float = DEFAULT_PPD, memory_format=None,
+                 fold_batch_norm: bool = True):
         module = model.module
         if module.training:
             raise RecordingError(
@@ -115,6 +132,13 @@ class CentreUnitRecorder:
                     f" of layer {layer!r}"
                 )
         self.crop_box = self._crop_box()
+        self.module, self.folded_pairs = module, 0
+        if fold_batch_norm:
+            probe = torch.randn(1, 3, *self.input_shape, device=self.device,
+                                generator=torch.Generator(self.device).manual_seed(0))
+            with _full_fp32():
+                self.module, self.folded_pairs = fold_batch_norms(
+                    module, probe.contiguous(memory_format=memory_format), keep=[layer])
         self.n_channels = int(self.record(torch.full((1, 3, *self.canvas_shape), 0.5)).shape[-1])
 
     # -- geometry ----------------------------------------------------------------------------
@@ -200,7 +224,7 @@ class CentreUnitRecorder:
             x = normalize(batch.to(self.device, torch.float32)).contiguous(memory_format=self.memory_format)
             return cap.run(x).cpu()
 
-        with torch.no_grad(), _full_fp32(), UnitCapture(self.model.module, self.layer, self.response, positions,
+        with torch.no_grad(), _full_fp32(), UnitCapture(self.module, self.layer, self.response, positions,
                                                         truncate=truncate) as cap:
             out, self.batch_size = map_batches(forward, images, self.batch_size)
         return out[:, 0] if self._single else out

@@ -1,0 +1,69 @@
+"""Do two characterisations of the same units agree? Metric by metric, to a relative tolerance, and class by class.
+
+Used to check that a faster way of recording (memory order, folded batch norm, another device) leaves the
+results of :func:`v1lab.characterise.characterise_layer` unchanged to ``rtol`` (issue 8 asks 1e-3).
+
+A metric value :math:`b` agrees with the reference :math:`a` when
+
+.. math:: |b - a| \\le r \\, \\max(|a|, s_c),
+
+where :math:`s_c` is the column's scale, the median of :math:`|a|` over the reference's finite values. Far
+below the column's typical size a value is compared on that size, not on itself: a metric that is a small
+difference of two responses (a uniform field's response above the blank of an almost unresponsive unit,
+5.6e-5 where the column's median is 100x larger) changes by more than 1e-3 of itself under any change of
+float32 summation order, so no two devices would agree on it relatively. Angles are compared on the circle
+(orientation modulo 180 deg, DKL azimuth modulo 360 deg). NaN against a number is a disagreement. Class columns must be equal unit by unit (missing values equal each other).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CLASS_COLUMNS", "METRIC_COLUMNS", "compare_characterisations"]
+
+#: Categorical and yes/no columns of ``units.csv`` that must not change.
+CLASS_COLUMNS = ("responsive", "orientation_selective", "simple", "color_class", "single_opponent",
+                 "double_opponent", "cell_class")
+#: Numeric columns of ``units.csv`` compared to the tolerance (the fits' columns are not among them).
+METRIC_COLUMNS = ("preferred_orientation_deg", "circular_variance", "orientation_bandwidth_deg",
+                  "orthogonal_preferred_ratio", "modulation_ratio", "peak_sf_cpd", "sf_bandwidth_oct",
+                  "surround_suppression_index", "gsf_deg", "chromatic_ratio", "uniform_field_ratio",
+                  "preferred_dkl_azimuth_deg", "blank", "peak_response_above_blank", "luminance_peak_amplitude",
+                  "matched_luminance_peak_amplitude", "chromatic_peak_amplitude", "uniform_peak_response",
+                  "chromatic_sf_low_ratio", "chromatic_orientation_bandwidth_deg")
+_PERIOD = {"preferred_orientation_deg": 180.0, "preferred_dkl_azimuth_deg": 360.0}
+
+
+def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, rtol: float = 1e-3) -> pd.DataFrame:
+    """One row per column present in both unit tables (same units, same order).
+
+    Returns
+    -------
+    DataFrame
+        ``column``, ``kind`` ("metric" or "class"), ``compared`` (values), ``disagree`` (values beyond the
+        tolerance, NaN against a number, or a changed class), ``max_scaled_difference``
+        (:math:`\\max |b - a| / \\max(|a|, s_c)` over values finite in both; NaN for classes).
+    """
+    if len(reference) != len(other):
+        raise ValueError(f"unit tables of {len(reference)} and {len(other)} rows; expected the same units")
+    rows = []
+    for col in METRIC_COLUMNS:
+        if col in reference and col in other:
+            a, b = reference[col].to_numpy(float), other[col].to_numpy(float)
+            finite = np.isfinite(a)
+            scale = float(np.median(np.abs(a[finite]))) if finite.any() else 0.0
+            both = finite & np.isfinite(b)
+            diff = np.abs(b[both] - a[both])
+            if col in _PERIOD:
+                diff = np.minimum(diff % _PERIOD[col], _PERIOD[col] - diff % _PERIOD[col])
+            scaled = diff / np.maximum(np.maximum(np.abs(a[both]), scale), np.finfo(float).tiny)
+            rows.append({"column": col, "kind": "metric", "compared": int(finite.sum()),
+                         "disagree": int((scaled > rtol).sum() + (np.isnan(a) != np.isnan(b)).sum()),
+                         "max_scaled_difference": float(scaled.max()) if scaled.size else 0.0})
+    for col in CLASS_COLUMNS:
+        if col in reference and col in other:
+            a, b = (t[col].astype(object).where(t[col].notna(), None).tolist() for t in (reference, other))
+            rows.append({"column": col, "kind": "class", "compared": len(a),
+                         "disagree": sum(x != y for x, y in zip(a, b)), "max_scaled_difference": np.nan})
+    return pd.DataFrame(rows, columns=["column", "kind", "compared", "disagree", "max_scaled_difference"])
