@@ -7,12 +7,15 @@ A metric value :math:`b` agrees with the reference :math:`a` when
 
 .. math:: |b - a| \\le r \\, \\max(|a|, s_c),
 
-where :math:`s_c` is the column's scale, the median of :math:`|a|` over the reference's finite values. Far
-below the column's typical size a value is compared on that size, not on itself: a metric that is a small
-difference of two responses (a uniform field's response above the blank of an almost unresponsive unit,
-5.6e-5 where the column's median is 100x larger) changes by more than 1e-3 of itself under any change of
-float32 summation order, so no two devices would agree on it relatively. Angles are compared on the circle
-(orientation modulo 180 deg, DKL azimuth modulo 360 deg). NaN against a number is a disagreement. Class columns must be equal unit by unit (missing values equal each other).
+where :math:`s_c` is the column's scale, the median of :math:`|a|` over the reference's finite non-zero values
+(non-zero: in deep layers most units are silent at the blank, and a column of mostly exact zeros would
+otherwise have no scale). Far below the column's typical size a value is compared on that size, not on
+itself: a metric that is a small difference of two responses changes by more than 1e-3 of itself under any
+change of float32 summation order (the uniform-field ratio of two resnet50-caffe layer1 units that hardly
+respond to uniform fields, -5.6e-5 and -1.7e-4 where the column's median is 0.23, moved by 1.3 % and 0.4 % of
+itself when batch norm was folded), so no two devices would agree on it relatively. Angles are compared on the
+circle (orientation modulo 180 deg, DKL azimuth modulo 360 deg). NaN against a number is a disagreement. Class
+columns must be equal unit by unit (missing values equal each other).
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, r
         if col in reference and col in other:
             a, b = reference[col].to_numpy(float), other[col].to_numpy(float)
             finite = np.isfinite(a)
-            scale = float(np.median(np.abs(a[finite]))) if finite.any() else 0.0
+            nonzero = np.abs(a[finite & (a != 0)])
+            scale = float(np.median(nonzero)) if nonzero.size else 0.0
             both = finite & np.isfinite(b)
             diff = np.abs(b[both] - a[both])
             if col in _PERIOD:

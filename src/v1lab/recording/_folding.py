@@ -6,7 +6,7 @@ convolution :math:`x = W * u + b`, the two compose into one convolution with
 
 .. math:: W' = W \\, s, \\qquad b' = (b - \\mu) \\, s + \\beta, \\qquad s = \\gamma / \\sqrt{\\sigma^2 + \\epsilon}
 
-(per output channel; the folding used for inference by Jacob et al. 2018, section 3.2). The numbers change
+(per output channel; batch-norm folding, as integer inference uses it: Jacob et al. 2018, CVPR). The numbers change
 only by float32 rounding; the batch-norm pass over every feature map disappears. The weights are computed by
 :func:`torch.nn.utils.fusion.fuse_conv_bn_eval`.
 
