@@ -40,6 +40,20 @@ def test_same_seed_same_numbers(two_layers):
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_rows_numbers_do_not_depend_on_the_other_rows(two_layers):
+    """Dropping a layer or a reference leaves the remaining rows' bootstrap numbers unchanged."""
+    refs = ["ringach2002_circular_variance", "ringach2002_simple_fraction"]
+    both = compare_with_references(two_layers, refs, n_boot=200, seed=5).set_index(["layer", "reference"])
+    one_layer = compare_with_references(two_layers[two_layers.layer == "shifted"], refs, n_boot=200, seed=5)
+    one_ref = compare_with_references(two_layers, refs[1:], n_boot=200, seed=5)
+    columns = ["similarity", "ci_low", "ci_high", "ceiling", "normalised_score"]
+    for part in (one_layer, one_ref):
+        part = part.set_index(["layer", "reference"])
+        pd.testing.assert_frame_equal(part[columns], both.loc[part.index, columns])
+    other_seed = compare_with_references(two_layers, refs, n_boot=200, seed=6).set_index(["layer", "reference"])
+    assert not np.allclose(other_seed["similarity"], both["similarity"])
+
+
 def test_inclusion_rules(rng):
     layer = make_layer("m", "l", 6, rng, responsive=[True, True, True, True, False, False],
                        orientation_bandwidth_deg=[20.0, 95.0, np.nan, 40.0, 20.0, 20.0],

@@ -76,6 +76,18 @@ def test_histogram_clips_into_end_bins_and_drops_nan():
     assert counts.sum() == 5 and counts[0] == 2 and counts[-1] == 2
 
 
+def test_values_one_ulp_from_an_edge_share_the_edge_bin():
+    """A grid SF of 11.2 cpd from a spline peak (11.199999999999998) and from a CSV (11.2) land in one bin."""
+    ref = load_reference("devalois1982b_peak_sf")
+    edge = 11.2
+    assert edge in ref.bin_edges
+    below, above = np.nextafter(edge, 0.0), np.nextafter(edge, np.inf)
+    counts = [ref.histogram([v]) for v in (below, edge, above)]
+    assert all(np.array_equal(c, counts[1]) for c in counts)
+    assert np.flatnonzero(counts[1])[0] == np.flatnonzero(ref.bin_edges == edge)[0]  # [11.2, 16): the upper bin
+    assert np.flatnonzero(ref.histogram([11.19]))[0] == np.flatnonzero(ref.bin_edges == edge)[0] - 1
+
+
 def test_cdf_is_exact_at_edges_and_sample_follows_the_bins():
     ref = load_reference("devalois1982b_peak_sf")
     assert np.allclose(ref.cdf(ref.bin_edges), np.concatenate([[0], np.cumsum(ref.probabilities)]))

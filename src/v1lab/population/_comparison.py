@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -111,6 +113,11 @@ def applicable_references(wanted, units: pd.DataFrame) -> list[str] | None:
             if (q := MODEL_QUANTITIES.get(load_reference(n).property)) is not None and q.column in units]
 
 
+def _rng(seed: int, *names) -> np.random.Generator:
+    """A generator for one row (or one ceiling): ``seed`` and the CRC-32 of each name seed it."""
+    return np.random.default_rng([int(seed), *(zlib.crc32(str(n).encode()) for n in names)])
+
+
 def compare_with_references(units: pd.DataFrame, references=None, *, n_boot: int = 1000, seed: int = 0,
                             ci: float = 0.95, p_adjust: str = "holm") -> pd.DataFrame:
     """``comparison.csv``: similarity of every model layer to every reference property.
@@ -146,10 +153,11 @@ def compare_with_references(units: pd.DataFrame, references=None, *, n_boot: int
     same similarity is computed on the two-bin histogram, and the fractions are also compared with
     the two-sided two-proportion z test (pooled variance; ``statsmodels`` ``proportions_ztest``),
     p-values corrected across all proportion rows. The ceiling of a reference is drawn once and
-    shared by all layers.
+    shared by all layers. Every row draws its resamples from a generator of its own, seeded by ``seed`` and
+    the names of its model, layer and reference (the ceiling by ``seed`` and the reference), so a row's
+    numbers do not change when layers or references are added to or removed from the comparison.
     """
     check_units(units)
-    rng = np.random.default_rng(seed)
     if references is None:
         refs = [load_reference(n) for n in list_references()]
         refs = [r for r in refs if r.property in MODEL_QUANTITIES and MODEL_QUANTITIES[r.property].column in units]
@@ -158,12 +166,13 @@ def compare_with_references(units: pd.DataFrame, references=None, *, n_boot: int
         for r in refs:
             col = MODEL_QUANTITIES.get(r.property, ModelQuantity(r.property, "")).column
             check_units(units, [col])
-    ceilings = {r.name: reference_ceiling(r, n_boot=n_boot, rng=rng) for r in refs}
+    ceilings = {r.name: reference_ceiling(r, n_boot=n_boot, rng=_rng(seed, "ceiling", r.name)) for r in refs}
     rows = []
     for (model, layer), g in units.groupby(["model", "layer"], sort=False):
         for ref in refs:
             x = model_values(g, ref.property)
-            res = bootstrap_similarity(x, ref, n_boot=n_boot, rng=rng, ceiling_draws=ceilings[ref.name], ci=ci)
+            res = bootstrap_similarity(x, ref, n_boot=n_boot, rng=_rng(seed, model, layer, ref.name),
+                                       ceiling_draws=ceilings[ref.name], ci=ci)
             row = dict(model=model, layer=layer, property=ref.property, reference=ref.name, kind=ref.kind,
                        **asdict(res))
             if ref.kind == "proportion":

@@ -25,6 +25,7 @@ __all__ = ["Citation", "Reference", "load_reference", "list_references"]
 
 _DATA_PACKAGE = "v1lab.references"
 _KINDS = ("distribution", "proportion")
+_EDGE_RTOL = 1e-9  # values this close to a bin edge (relative) count as on it
 _SCALES = ("linear", "log2")
 _REQUIRED = (
     "name", "property", "kind", "unit", "citation", "species", "area", "n", "definition", "inclusion",
@@ -121,10 +122,14 @@ class Reference:
         """Counts of ``values`` on this reference's bins, values outside the edges clipped into the end bins.
 
         Non-finite values are dropped. Bins are half-open ``[e_i, e_{i+1})`` except the last, which is
-        closed (``numpy.histogram``).
+        closed (``numpy.histogram``). A value within 1e-9 (relative) of an edge counts as on the edge: a
+        stimulus grid point such as 11.2 cpd arrives as 11.199999999999998 from a spline peak and as 11.2
+        from a CSV round trip, and both must fall in the same bin.
         """
         values = np.asarray(values, dtype=float).ravel()
         values = np.clip(values[np.isfinite(values)], self.bin_edges[0], self.bin_edges[-1])
+        nearest = self.bin_edges[np.abs(values[:, None] - self.bin_edges[None, :]).argmin(axis=1)]
+        values = np.where(np.isclose(values, nearest, rtol=_EDGE_RTOL, atol=0.0), nearest, values)
         return np.histogram(values, bins=self.bin_edges)[0]
 
     def cdf(self, x) -> np.ndarray:
