@@ -6,7 +6,7 @@ convolution :math:`x = W * u + b`, the two compose into one convolution with
 
 .. math:: W' = W \\, s, \\qquad b' = (b - \\mu) \\, s + \\beta, \\qquad s = \\gamma / \\sqrt{\\sigma^2 + \\epsilon}
 
-(per output channel; batch-norm folding, as integer inference uses it: Jacob et al. 2018, CVPR). The numbers change
+(per output channel; batch-norm folding as integer inference uses it, Jacob et al. 2018). The numbers change
 only by float32 rounding; the batch-norm pass over every feature map disappears. The weights are computed by
 :func:`torch.nn.utils.fusion.fuse_conv_bn_eval`.
 
@@ -15,6 +15,15 @@ pair is folded only when the batch norm's input *is* the convolution's output te
 once. The folded copy is then checked against the original on a random input (outputs equal to 1e-4 of their
 largest value), so a convolution whose output also feeds another branch cannot be folded unnoticed: the
 check fails and the original module is used.
+
+References
+----------
+Ioffe, S., & Szegedy, C. (2015). Batch normalization: accelerating deep network training by reducing internal
+covariate shift. *ICML*, PMLR 37, 448-456.
+
+Jacob, B., Kligys, S., Chen, B., Zhu, M., Tang, M., Howard, A., Adam, H., & Kalenichenko, D. (2018).
+Quantization and training of neural networks for efficient integer-arithmetic-only inference. *CVPR*,
+2704-2713.
 """
 
 import copy

@@ -22,13 +22,13 @@ Two shortcuts change no number:
 
 The recorder runs a copy of the network in which every eval-mode batch norm is folded into the convolution
 before it (:mod:`v1lab.recording._folding`): the same affine maps in one pass instead of two, equal up to float32
-rounding, 1.2-1.5x faster on the CPU (``python -m benchmarks memory_format``). Convolutions that are themselves
-the recorded layer are not folded.
+rounding. Convolutions that are themselves the recorded layer are not folded.
 
 On the CPU the recorder also stores the model's weights and feeds its input in channels-last memory order
-(``torch.channels_last``), which oneDNN convolves faster (1.4-1.7x on layer1 to layer3 of resnet50-caffe on the
-2-core development CPU, ``python -m benchmarks memory_format``); the arithmetic is the same up to float32
-summation order (1.1e-6 of the largest response there; a test bounds it). On CUDA the layout is left as the
+(``torch.channels_last``), which oneDNN convolves faster. On layer1 to layer3 of resnet50-caffe on the 2-core
+development CPU, channels-last is 1.4-1.6x faster than contiguous order and folding adds another 1.3-1.8x
+(``python -m benchmarks recorder_modes``); the arithmetic is the same up to float32
+summation order (within 2e-6 of the largest response there; tests bound it). On CUDA the layout is left as the
 model has it.
 
 Pixel coordinates are pixel-centre coordinates as in :class:`v1lab.stimuli.geometry.Geometry`: pixel
