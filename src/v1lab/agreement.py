@@ -1,7 +1,8 @@
 """Do two characterisations of the same units agree? Metric by metric, to a relative tolerance, and class by class.
 
 Used to check that a faster way of recording (memory order, folded batch norm, another device) leaves the
-results of :func:`v1lab.characterise.characterise_layer` unchanged to ``rtol`` (issue 8 asks 1e-3).
+results of :func:`v1lab.characterise.characterise_layer` unchanged to ``rtol`` (issue 8 asks 1e-3), and by
+``v1lab agree RUN_A RUN_B`` (:func:`compare_runs`) to compare two runs of one protocol layer by layer.
 
 A metric value :math:`b` agrees with the reference :math:`a` when
 
@@ -20,10 +21,16 @@ columns must be equal unit by unit (missing values equal each other).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["CLASS_COLUMNS", "METRIC_COLUMNS", "compare_characterisations"]
+from v1lab.errors import RunFolderError
+
+__all__ = ["CLASS_COLUMNS", "METRIC_COLUMNS", "compare_characterisations", "compare_runs", "read_units"]
+
+_KEYS = ["model", "layer", "channel"]
 
 #: Categorical and yes/no columns of ``units.csv`` that must not change.
 CLASS_COLUMNS = ("responsive", "orientation_selective", "simple", "color_class", "single_opponent",
@@ -71,3 +78,40 @@ def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, r
             rows.append({"column": col, "kind": "class", "compared": len(a),
                          "disagree": sum(x != y for x, y in zip(a, b)), "max_scaled_difference": np.nan})
     return pd.DataFrame(rows, columns=["column", "kind", "compared", "disagree", "max_scaled_difference"])
+
+
+def read_units(run_dir) -> pd.DataFrame:
+    """A run folder's unit table: ``units.parquet`` when present (exact floats), else ``units.csv``."""
+    path = Path(run_dir)
+    for name, read in (("units.parquet", pd.read_parquet), ("units.csv", pd.read_csv)):
+        if (path / name).is_file():
+            try:
+                return read(path / name)
+            except (OSError, ValueError) as exc:
+                raise RunFolderError(f"{path / name}: unreadable ({str(exc).splitlines()[0]})") from None
+    raise RunFolderError(f"{path}: no units.parquet or units.csv; expected a run folder written by `v1lab run`")
+
+
+def compare_runs(run_a, run_b, *, rtol: float = 1e-3) -> pd.DataFrame:
+    """:func:`compare_characterisations` of two runs, layer by layer (column scales per layer).
+
+    Units are matched by ``(model, layer, channel)``; both runs must hold the same units. Returns the rows of
+    :func:`compare_characterisations` with ``model`` and ``layer`` columns in front.
+    """
+    a, b = read_units(run_a), read_units(run_b)
+    for table, run in ((a, run_a), (b, run_b)):
+        missing = [k for k in _KEYS if k not in table]
+        if missing:
+            raise RunFolderError(f"{run}: unit table without column(s) {missing}")
+    merged = a[_KEYS].merge(b[_KEYS], how="outer", indicator=True)
+    if (merged["_merge"] != "both").any():
+        odd = merged[merged["_merge"] != "both"].iloc[0]
+        raise RunFolderError(f"{run_a} and {run_b} hold different units (e.g. {odd['model']} {odd['layer']} channel "
+                             f"{odd['channel']}); expected two runs of the same protocol")
+    b = b.set_index(_KEYS).loc[pd.MultiIndex.from_frame(a[_KEYS])].reset_index()
+    parts = []
+    for (model, layer), group in a.groupby(["model", "layer"], sort=False):
+        result = compare_characterisations(group.reset_index(drop=True), b.loc[group.index].reset_index(drop=True),
+                                           rtol=rtol)
+        parts.append(result.assign(model=model, layer=layer)[["model", "layer", *result.columns]])
+    return pd.concat(parts, ignore_index=True)

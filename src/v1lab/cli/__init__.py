@@ -19,6 +19,7 @@ COMMANDS = (
     "v1lab.cli.stimuli_cmd",
     "v1lab.cli.lesion_cmd",
     "v1lab.cli.report_cmd",
+    "v1lab.cli.agree_cmd",
     "v1lab.cli.preferred_cmd",
 )
 
