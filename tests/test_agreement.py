@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from v1lab.agreement import CLASS_COLUMNS, METRIC_COLUMNS, compare_characterisations
+from v1lab.agreement import CLASS_COLUMNS, COMPARED_METRICS, compare_characterisations
 from v1lab.characterise import _COLUMNS
 
 
@@ -62,5 +62,5 @@ def test_tables_of_different_units_are_refused():
 
 def test_every_column_of_units_csv_is_compared_or_an_identifier():
     identifiers = {"model", "layer", "channel", "n_orientations"}
-    assert set(METRIC_COLUMNS) | set(CLASS_COLUMNS) | identifiers == set(_COLUMNS)
-    assert not set(METRIC_COLUMNS) & set(CLASS_COLUMNS)
+    assert set(COMPARED_METRICS) | set(CLASS_COLUMNS) | identifiers == set(_COLUMNS)
+    assert not set(COMPARED_METRICS) & set(CLASS_COLUMNS)

@@ -27,21 +27,21 @@ import numpy as np
 import pandas as pd
 
 from v1lab.errors import RunFolderError
+from v1lab.population._units import CATEGORY_COLUMNS, FLAG_COLUMNS
 
-__all__ = ["CLASS_COLUMNS", "METRIC_COLUMNS", "compare_characterisations", "compare_runs", "read_units"]
+__all__ = ["CLASS_COLUMNS", "COMPARED_METRICS", "compare_characterisations", "compare_runs", "read_units"]
 
 _KEYS = ["model", "layer", "channel"]
 
-#: Categorical and yes/no columns of ``units.csv`` that must not change.
-CLASS_COLUMNS = ("responsive", "orientation_selective", "simple", "color_class", "single_opponent",
-                 "double_opponent", "cell_class")
+#: Yes/no and categorical class columns of ``units.csv`` (those of the population tables): they must not change.
+CLASS_COLUMNS = FLAG_COLUMNS + CATEGORY_COLUMNS
 #: Numeric columns of ``units.csv`` compared to the tolerance (the fits' columns are not among them).
-METRIC_COLUMNS = ("preferred_orientation_deg", "circular_variance", "orientation_bandwidth_deg",
-                  "orthogonal_preferred_ratio", "modulation_ratio", "peak_sf_cpd", "sf_bandwidth_oct",
-                  "surround_suppression_index", "gsf_deg", "chromatic_ratio", "uniform_field_ratio",
-                  "preferred_dkl_azimuth_deg", "blank", "peak_response_above_blank", "luminance_peak_amplitude",
-                  "matched_luminance_peak_amplitude", "chromatic_peak_amplitude", "uniform_peak_response",
-                  "chromatic_sf_low_ratio", "chromatic_orientation_bandwidth_deg")
+COMPARED_METRICS = ("preferred_orientation_deg", "circular_variance", "orientation_bandwidth_deg",
+                    "orthogonal_preferred_ratio", "modulation_ratio", "peak_sf_cpd", "sf_bandwidth_oct",
+                    "surround_suppression_index", "gsf_deg", "chromatic_ratio", "uniform_field_ratio",
+                    "preferred_dkl_azimuth_deg", "blank", "peak_response_above_blank", "luminance_peak_amplitude",
+                    "matched_luminance_peak_amplitude", "chromatic_peak_amplitude", "uniform_peak_response",
+                    "chromatic_sf_low_ratio", "chromatic_orientation_bandwidth_deg")
 _PERIOD = {"preferred_orientation_deg": 180.0, "preferred_dkl_azimuth_deg": 360.0}
 
 
@@ -58,7 +58,7 @@ def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, r
     if len(reference) != len(other):
         raise ValueError(f"unit tables of {len(reference)} and {len(other)} rows; expected the same units")
     rows = []
-    for col in METRIC_COLUMNS:
+    for col in COMPARED_METRICS:
         if col in reference and col in other:
             a, b = reference[col].to_numpy(float), other[col].to_numpy(float)
             finite = np.isfinite(a)

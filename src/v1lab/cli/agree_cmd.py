@@ -25,10 +25,10 @@ def add_parser(sub) -> None:
 def _agree(args) -> int:
     from v1lab._atomic import atomic_path
     from v1lab.agreement import compare_runs
-    from v1lab.errors import RunFolderError
+    from v1lab.errors import V1labError
 
     if not args.rtol > 0:
-        raise RunFolderError(f"--rtol {args.rtol}; expected a positive number")
+        raise V1labError(f"--rtol {args.rtol}; expected a positive number")
     result = compare_runs(args.run_a, args.run_b, rtol=args.rtol)
     if args.out:
         with atomic_path(args.out) as tmp:

@@ -59,7 +59,8 @@ def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tupl
     """
     if not any(isinstance(m, nn.BatchNorm2d) for m in module.modules()):
         return module, 0
-    pairs = [(c, b) for c, b in _traced_pairs(module, probe) if c not in set(keep)]
+    keep = set(keep)
+    pairs = [(c, b) for c, b in _traced_pairs(module, probe) if c not in keep]
     if not pairs:
         return module, 0
     folded = copy.deepcopy(module)
