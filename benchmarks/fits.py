@@ -142,24 +142,24 @@ def coverage(*, replicates: int = 100, noise: float = 0.02, results=COVERAGE_RES
 
 def run_folder(path, *, results=RUN_RESULTS) -> list[dict]:
     """Fit time and failures per layer of a finished run, from its stored responses (with minus without fits)."""
-    from v1lab.characterise import characterise_layer
-    from v1lab.protocol.run_folder import RunFolder
-    from v1lab.protocol.runner import layer_responses, prepare_run
+    from v1lab.characterisation import characterise_layer
+    from v1lab.protocol import parse_protocol
+    from v1lab.runs import load_run
 
-    folder = RunFolder(Path(path))
-    prepared = prepare_run(folder.path / "protocol.yaml", {})
-    layers = [layer.title for layer in prepared.protocol.layers if (folder.path / "responses" / layer.title).is_dir()]
+    run = load_run(path)
+    protocol = parse_protocol(run.protocol, source=str(run.path / "protocol.yaml"))
+    roles, criteria = protocol.analyses.roles, protocol.analyses.criteria
     base = {"date": now(), "machine": _machine(torch.device("cpu")), "run": str(path)}
     rows = []
-    for layer in layers:
-        joined, blank = layer_responses(folder, layer, list(prepared.sets))
+    for layer in run.layers:
+        responses = run.responses(layer)
         without = np.inf
         for _ in range(2):   # the first call also pays one-off set-up costs; keep the faster
             start = time.perf_counter()
-            characterise_layer(joined, blank, prepared.roles, prepared.criteria, fits=False)
+            characterise_layer(responses, roles, criteria, fits=False)
             without = min(without, time.perf_counter() - start)
         start = time.perf_counter()
-        table = characterise_layer(joined, blank, prepared.roles, prepared.criteria, fits=True)
+        table = characterise_layer(responses, roles, criteria, fits=True)
         with_fits = time.perf_counter() - start
         status = pd.concat([table[f"{p}_status"] for p in ("ori_vm", "sf_lg", "size_rog", "contrast_nr")])
         reason = pd.concat([table[f"{p}_reason"] for p in ("ori_vm", "sf_lg", "size_rog", "contrast_nr")])

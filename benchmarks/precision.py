@@ -32,11 +32,11 @@ import torch
 from benchmarks._common import append_rows, now
 from benchmarks.fast_path import _machine
 from v1lab.agreement import compare_characterisations
-from v1lab.characterise import characterise_layer
+from v1lab.characterisation import characterise_layer
 from v1lab.errors import V1labError
 from v1lab.models import load_model
-from v1lab.protocol.runner import prepare_run, record_layer
-from v1lab.recording import CentreUnitRecorder, responses_to_dataarray
+from v1lab.protocol import prepare_run
+from v1lab.recording import CentreUnitRecorder, layer_dataset
 
 __all__ = ["MODES", "main", "round_mantissa", "run"]
 
@@ -76,12 +76,13 @@ def _characterise(model, layer, prepared, *, memory_format, fold):
     rec = CentreUnitRecorder(model, layer.name, response=layer.response, batch_size=256,
                              ppd=prepared.protocol.ppd, memory_format=memory_format, fold_batch_norm=fold)
     sets = list(prepared.sets.values())
-    responses = np.concatenate([record_layer(rec, s, rec.canvas, batch_size=256) for s in sets])
-    params = pd.concat([s.params.assign(set=s.name) for s in sets], ignore_index=True)
-    data = responses_to_dataarray(responses, params, layer=layer.title, channels=np.arange(rec.n_channels),
-                                  attrs={"model": model.name})
+    parts = [(s.name, s.params, rec.record_set(s, batch_size=256)) for s in sets]
     blank = rec.record(sets[0].blank(rec.canvas)).numpy()[0]
-    return characterise_layer(data, blank, prepared.roles, prepared.criteria, fits=False), responses
+    data = layer_dataset(parts, blank, channels=np.arange(rec.n_channels),
+                         attrs={"model": model.name, "layer": layer.title})
+    analyses = prepared.protocol.analyses
+    return (characterise_layer(data, analyses.roles, analyses.criteria, fits=False),
+            np.concatenate([values for _, _, values in parts]))
 
 
 def _compare(ref: pd.DataFrame, ref_resp, table: pd.DataFrame, resp) -> dict:

@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from v1lab._atomic import atomic_path  # noqa: E402
+from v1lab.runs.atomic import atomic_path  # noqa: E402
 from v1lab.models import load_model  # noqa: E402
 from v1lab.preferred import filter_images, stretch_contrast  # noqa: E402
 

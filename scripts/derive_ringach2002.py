@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from v1lab._atomic import write_text
+from v1lab.runs.atomic import write_text
 from v1lab.references._ringach2002 import derive_ringach2002
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from v1lab.agreement import CLASS_COLUMNS, COMPARED_METRICS, compare_characterisations
-from v1lab.characterise import _COLUMNS
+from v1lab.agreement import compare_characterisations
+from v1lab.units import CLASS_COLUMNS, COLUMNS, COMPARED_COLUMNS
 
 
 def _table():
@@ -60,7 +60,8 @@ def test_tables_of_different_units_are_refused():
         compare_characterisations(_table(), _table().iloc[:3])
 
 
-def test_every_column_of_units_csv_is_compared_or_an_identifier():
+def test_every_measured_column_is_compared_or_an_identifier():
     identifiers = {"model", "layer", "channel", "n_orientations"}
-    assert set(COMPARED_METRICS) | set(CLASS_COLUMNS) | identifiers == set(_COLUMNS)
-    assert not set(COMPARED_METRICS) & set(CLASS_COLUMNS)
+    measured = {c.name for c in COLUMNS if c.kind != "fit"}
+    assert set(COMPARED_COLUMNS) | set(CLASS_COLUMNS) | identifiers == measured
+    assert not set(COMPARED_COLUMNS) & set(CLASS_COLUMNS)

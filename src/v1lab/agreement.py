@@ -1,8 +1,10 @@
 """Do two characterisations of the same units agree? Metric by metric, to a relative tolerance, and class by class.
 
 Used to check that a faster way of recording (memory order, folded batch norm, another device) leaves the
-results of :func:`v1lab.characterise.characterise_layer` unchanged to ``rtol`` (issue 8 asks 1e-3), and by
-``v1lab agree RUN_A RUN_B`` (:func:`compare_runs`) to compare two runs of one protocol layer by layer.
+results of :func:`v1lab.characterisation.characterise_layer` unchanged to ``rtol`` (issue 8 asks 1e-3), and by
+``v1lab agree RUN_A RUN_B`` (:func:`compare_runs`) to compare two runs of one protocol layer by layer. The
+columns compared are the units contract's (:data:`v1lab.units.COMPARED_COLUMNS` to the tolerance,
+:data:`v1lab.units.CLASS_COLUMNS` exactly); runs of two v1lab versions are compared on the columns both have.
 
 A metric value :math:`b` agrees with the reference :math:`a` when
 
@@ -21,28 +23,17 @@ columns must be equal unit by unit (missing values equal each other).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from v1lab.errors import RunFolderError
-from v1lab.population._units import CATEGORY_COLUMNS, FLAG_COLUMNS
+from v1lab.errors import RunFolderError, UnitsTableError
+from v1lab.units import CLASS_COLUMNS, COMPARED_COLUMNS, read_units
+from v1lab.units import column as declared
 
-__all__ = ["CLASS_COLUMNS", "COMPARED_METRICS", "compare_characterisations", "compare_runs", "read_units"]
+__all__ = ["compare_characterisations", "compare_runs"]
 
 _KEYS = ["model", "layer", "channel"]
-
-#: Yes/no and categorical class columns of ``units.csv`` (those of the population tables): they must not change.
-CLASS_COLUMNS = FLAG_COLUMNS + CATEGORY_COLUMNS
-#: Numeric columns of ``units.csv`` compared to the tolerance (the fits' columns are not among them).
-COMPARED_METRICS = ("preferred_orientation_deg", "circular_variance", "orientation_bandwidth_deg",
-                    "orthogonal_preferred_ratio", "modulation_ratio", "peak_sf_cpd", "sf_bandwidth_oct",
-                    "surround_suppression_index", "gsf_deg", "chromatic_ratio", "uniform_field_ratio",
-                    "preferred_dkl_azimuth_deg", "blank", "peak_response_above_blank", "luminance_peak_amplitude",
-                    "matched_luminance_peak_amplitude", "chromatic_peak_amplitude", "uniform_peak_response",
-                    "chromatic_sf_low_ratio", "chromatic_orientation_bandwidth_deg")
-_PERIOD = {"preferred_orientation_deg": 180.0, "preferred_dkl_azimuth_deg": 360.0}
 
 
 def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, rtol: float = 1e-3) -> pd.DataFrame:
@@ -58,7 +49,7 @@ def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, r
     if len(reference) != len(other):
         raise ValueError(f"unit tables of {len(reference)} and {len(other)} rows; expected the same units")
     rows = []
-    for col in COMPARED_METRICS:
+    for col in COMPARED_COLUMNS:
         if col in reference and col in other:
             a, b = reference[col].to_numpy(float), other[col].to_numpy(float)
             finite = np.isfinite(a)
@@ -66,8 +57,9 @@ def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, r
             scale = float(np.median(nonzero)) if nonzero.size else 0.0
             both = finite & np.isfinite(b)
             diff = np.abs(b[both] - a[both])
-            if col in _PERIOD:
-                diff = np.minimum(diff % _PERIOD[col], _PERIOD[col] - diff % _PERIOD[col])
+            period = declared(col).period
+            if period:
+                diff = np.minimum(diff % period, period - diff % period)
             scaled = diff / np.maximum(np.maximum(np.abs(a[both]), scale), np.finfo(float).tiny)
             rows.append({"column": col, "kind": "metric", "compared": int(finite.sum()),
                          "disagree": int((scaled > rtol).sum() + (np.isnan(a) != np.isnan(b)).sum()),
@@ -80,25 +72,16 @@ def compare_characterisations(reference: pd.DataFrame, other: pd.DataFrame, *, r
     return pd.DataFrame(rows, columns=["column", "kind", "compared", "disagree", "max_scaled_difference"])
 
 
-def read_units(run_dir) -> pd.DataFrame:
-    """A run folder's unit table: ``units.parquet`` when present (exact floats), else ``units.csv``."""
-    path = Path(run_dir)
-    for name, read in (("units.parquet", pd.read_parquet), ("units.csv", pd.read_csv)):
-        if (path / name).is_file():
-            try:
-                return read(path / name)
-            except (OSError, ValueError) as exc:
-                raise RunFolderError(f"{path / name}: unreadable ({str(exc).splitlines()[0]})") from None
-    raise RunFolderError(f"{path}: no units.parquet or units.csv; expected a run folder written by `v1lab run`")
-
-
 def compare_runs(run_a, run_b, *, rtol: float = 1e-3) -> pd.DataFrame:
     """:func:`compare_characterisations` of two runs, layer by layer (column scales per layer).
 
     Units are matched by ``(model, layer, channel)``; both runs must hold the same units. Returns the rows of
     :func:`compare_characterisations` with ``model`` and ``layer`` columns in front.
     """
-    a, b = read_units(run_a), read_units(run_b)
+    try:
+        a, b = read_units(run_a, strict=False), read_units(run_b, strict=False)
+    except UnitsTableError as exc:
+        raise RunFolderError(str(exc)) from None
     for table, run in ((a, run_a), (b, run_b)):
         missing = [k for k in _KEYS if k not in table]
         if missing:

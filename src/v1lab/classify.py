@@ -1,6 +1,6 @@
 """Cell classification from per-unit metrics, with documented, citable, protocol-configurable criteria.
 
-:func:`classify_units` reads the metric columns that :func:`v1lab.characterise.characterise_layer` computes
+:func:`classify_units` reads the metric columns that :func:`v1lab.characterisation.characterise_layer` computes
 (one row per unit of one layer) and returns boolean columns and one primary label per unit. Booleans are
 pandas' nullable ``boolean`` dtype: ``<NA>`` where the data for a criterion do not exist.
 

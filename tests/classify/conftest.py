@@ -92,14 +92,19 @@ def build(units: dict, *, with_chromatic=True, with_uniform=True):
     params = pd.DataFrame(rows).drop(columns="kappa")
     coords = {c: ("stimulus", params[c].to_numpy()) for c in params}
     coords.update(layer=("unit", ["conv1"] * len(units)), channel=("unit", np.arange(len(units))))
-    da = xr.DataArray(values, dims=("unit", "stimulus"), coords=coords, attrs={"model": "planted"})
-    blank = xr.DataArray(np.zeros(len(units)), dims=("unit",))
-    return da, blank
+    da = xr.DataArray(values, dims=("unit", "stimulus"), coords=coords)
+    return as_dataset(da, np.zeros(len(units)))
+
+
+def as_dataset(responses: xr.DataArray, blank) -> xr.Dataset:
+    """A layer's responses Dataset (variables ``responses`` and ``blank``) of the planted model."""
+    return xr.Dataset({"responses": responses, "blank": (("unit",), np.asarray(blank, dtype=float))},
+                      attrs={"model": "planted"})
 
 
 @pytest.fixture(scope="module")
 def planted():
-    """(responses, blank) of the six planted units, with luminance, isoluminant and uniform-field sets."""
+    """The responses Dataset of the six planted units, with luminance, isoluminant and uniform-field sets."""
     return build(UNITS)
 
 

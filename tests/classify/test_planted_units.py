@@ -6,11 +6,11 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
-from v1lab.characterise import AnalysisRoles, characterise_layer
+from v1lab.characterisation import AnalysisRoles, characterise_layer
 from v1lab.classify import ClassificationCriteria, classify_units
 from v1lab.errors import AnalysisError
 
-from .conftest import EXPECTED, UNITS
+from .conftest import EXPECTED, UNITS, as_dataset
 
 ROLES = AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso", uniform_fields="fields")
 REQUIRED = ["model", "layer", "channel", "responsive", "orientation_selective", "preferred_orientation_deg",
@@ -22,7 +22,7 @@ REQUIRED = ["model", "layer", "channel", "responsive", "orientation_selective", 
 
 @pytest.fixture(scope="module")
 def table(planted):
-    return characterise_layer(*planted, ROLES).set_index(pd.Index(list(UNITS)))
+    return characterise_layer(planted, ROLES).set_index(pd.Index(list(UNITS)))
 
 
 def test_columns_and_identity(table):
@@ -73,29 +73,28 @@ def test_metrics_of_planted_units(table):
 
 
 def test_absent_sets_give_nan_columns_not_errors(planted):
-    da, blank = planted
-    t = characterise_layer(da, blank, AnalysisRoles(luminance_gratings="lum", size_sweep="not-recorded"))
+    t = characterise_layer(planted, AnalysisRoles(luminance_gratings="lum", size_sweep="not-recorded"))
     assert t["chromatic_ratio"].isna().all() and t["color_class"].isna().all()
     assert t["double_opponent"].isna().all() and t["surround_suppression_index"].isna().all()
     assert (t["size_rog_status"] == "no data").all()
     assert t["cell_class"].tolist()[:2] == ["simple", "complex"]
-    none = characterise_layer(da, blank, AnalysisRoles())
+    none = characterise_layer(planted, AnalysisRoles())
     assert none["circular_variance"].isna().all() and (none["cell_class"].isin(["unclassified", "unresponsive"])).all()
 
 
 def test_without_uniform_fields_the_sf_shape_decides(build_planted):
-    da, blank = build_planted(UNITS, with_uniform=False)
-    t = characterise_layer(da, blank, AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso"), fits=False)
+    ds = build_planted(UNITS, with_uniform=False)
+    t = characterise_layer(ds, AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso"), fits=False)
     assert t["cell_class"].tolist() == list(EXPECTED.values())
     assert (t["ori_vm_status"] == "skipped").all()
 
 
 def test_criteria_override_changes_the_class(planted):
     # the simple unit's modulation ratio is 1.66; demand 1.7 and it becomes complex
-    t = characterise_layer(*planted, ROLES, ClassificationCriteria(simple_modulation_ratio=1.7), fits=False)
+    t = characterise_layer(planted, ROLES, ClassificationCriteria(simple_modulation_ratio=1.7), fits=False)
     assert t["cell_class"].iloc[0] == "complex"
     strict = ClassificationCriteria(colour_preferring_min_ratio=30.0)
-    t = characterise_layer(*planted, ROLES, strict, fits=False)
+    t = characterise_layer(planted, ROLES, strict, fits=False)
     assert t["color_class"].iloc[2] == "colour-luminance"
 
 
@@ -118,18 +117,21 @@ def test_criteria_and_roles_forbid_unknown_fields():
 
 
 def test_blank_is_subtracted(planted):
-    da, _ = planted
-    shifted = characterise_layer(da + 0.5, xr.DataArray(np.full(da.sizes["unit"], 0.5), dims="unit"), ROLES,
-                                 fits=False)
+    da = planted["responses"]
+    shifted = characterise_layer(as_dataset(da + 0.5, np.full(da.sizes["unit"], 0.5)), ROLES, fits=False)
     assert shifted["cell_class"].tolist() == list(EXPECTED.values())
 
 
 def test_bad_inputs_raise_one_line_errors(planted):
-    da, blank = planted
-    with pytest.raises(AnalysisError, match="one value per unit"):
-        characterise_layer(da, blank[:2], ROLES)
+    da, blank = planted["responses"], planted["blank"].values
+    with pytest.raises(AnalysisError, match="variable 'responses'"):
+        characterise_layer(da, ROLES)
+    with pytest.raises(AnalysisError, match="variable 'blank'"):
+        characterise_layer(planted.drop_vars("blank"), ROLES)
     with pytest.raises(AnalysisError, match="misses"):
-        characterise_layer(da.isel(stimulus=slice(1, None)), blank, ROLES)
+        characterise_layer(as_dataset(da.isel(stimulus=slice(1, None)), blank), ROLES)
     with pytest.raises(AnalysisError, match="varies"):
         mixed = da.assign_coords(contrast=("stimulus", np.where(np.arange(da.sizes["stimulus"]) % 2, 0.5, 1.0)))
-        characterise_layer(mixed, blank, ROLES)
+        characterise_layer(as_dataset(mixed, blank), ROLES)
+    with pytest.raises(AnalysisError, match="no 'model' attribute"):
+        characterise_layer(xr.Dataset({"responses": da, "blank": planted["blank"]}), ROLES)

@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 from scipy.special import erf
 
-from v1lab.characterise import AnalysisRoles, characterise_layer
+from v1lab.characterisation import AnalysisRoles, characterise_layer
 
 SIZES = np.linspace(0.25, 8.0, 32)
 CONTRASTS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0])
@@ -25,12 +25,13 @@ def sweep_responses(blank_level=0.3):
         phase_deg=("stimulus", np.zeros(n)),
         layer=("unit", ["l"]), channel=("unit", [7]), model=("unit", ["m"]),
     )
-    return xr.DataArray(values, dims=("unit", "stimulus"), coords=coords), np.array([blank_level]), size_curve
+    da = xr.DataArray(values, dims=("unit", "stimulus"), coords=coords)
+    return xr.Dataset({"responses": da, "blank": (("unit",), [blank_level])}), size_curve
 
 
 def test_size_and_contrast_sweeps():
-    da, blank, size_curve = sweep_responses()
-    t = characterise_layer(da, blank, AnalysisRoles(size_sweep="sizes", contrast_sweep="contrasts")).iloc[0]
+    ds, size_curve = sweep_responses()
+    t = characterise_layer(ds, AnalysisRoles(size_sweep="sizes", contrast_sweep="contrasts")).iloc[0]
     peak = size_curve.max()
     assert t["surround_suppression_index"] == pytest.approx((peak - size_curve[-1]) / peak)
     assert t["gsf_deg"] == SIZES[np.argmax(size_curve >= 0.95 * peak)]

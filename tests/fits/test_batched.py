@@ -6,7 +6,7 @@ from scipy import stats
 from scipy.optimize import curve_fit, least_squares
 
 from v1lab import fits as F
-from v1lab.fits._core import _standard_errors, inner_bounds
+from v1lab.fits._core import _covariance, inner_bounds
 from v1lab.fits.orientation import von_mises_jacobian
 
 ORIS = np.arange(0.0, 180.0, 15.0)
@@ -65,7 +65,8 @@ def test_standard_errors_equal_curve_fit_covariance_at_the_optimum(name):
     model, x = F.MODELS[name], CASES[name][0]
     curves = _noisy_curves(name, n_curves=8, seed=1)
     t = stats.t.ppf(0.975, x.size - 4)
-    for y, res in zip(curves, F.fit_least_squares(model, curves, x)):
+    batch = F.fit_least_squares(model, curves, x)
+    for i, (y, res) in enumerate(zip(curves, batch)):
         if "bound" in res.reason:
             continue
         p = np.array(list(res.params.values()))
@@ -74,6 +75,7 @@ def test_standard_errors_equal_curve_fit_covariance_at_the_optimum(name):
         popt, pcov = curve_fit(model.func, x, y, p0=p, bounds=model.bounds(x), max_nfev=5000)
         half = np.array([res.ci_high[k] - v for k, v in res.params.items()])
         np.testing.assert_allclose(half, t * np.sqrt(np.diag(pcov)), rtol=2e-3)
+        np.testing.assert_allclose(batch.cov[i], pcov, rtol=5e-3, atol=1e-6 * np.abs(pcov).max())
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -110,10 +112,10 @@ def test_unidentifiable_parameters_get_no_interval():
     rng = np.random.default_rng(0)
     jac = rng.standard_normal((2, 10, 3))
     jac[1, :, 2] = jac[1, :, 1]                          # problem 1: two parameters with the same effect
-    se = _standard_errors(jac, np.array([2.0, 2.0]), 10, 3)
-    expected = np.sqrt(np.diag(np.linalg.inv(jac[0].T @ jac[0])) * 2.0 / 7)
-    np.testing.assert_allclose(se[0], expected, rtol=1e-10)
-    assert np.all(np.isnan(se[1]))
+    cov = _covariance(jac, np.array([2.0, 2.0]), 10, 3)
+    expected = np.linalg.inv(jac[0].T @ jac[0]) * 2.0 / 7
+    np.testing.assert_allclose(cov[0], expected, rtol=1e-10)
+    assert np.all(np.isnan(cov[1]))
 
 
 def test_von_mises_jacobian_matches_finite_differences():

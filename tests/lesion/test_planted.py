@@ -7,7 +7,7 @@ import torch
 
 from planted import ESSENTIAL, USELESS
 from v1lab.lesion import LesionConfig, TensorImages, config_text, run_lesion_experiment
-from v1lab.protocol.run_folder import RunFolder
+from v1lab.runs.folder import RunFolder
 
 
 def _run(net, imgs, path, **options):

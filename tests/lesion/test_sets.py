@@ -61,18 +61,17 @@ def test_inactivity_table_thresholds():
 
 
 def test_stimulus_max_read_from_run_responses(tmp_path):
-    import xarray as xr
-
-    from v1lab.lesion._responses import read_stimulus_max
-
-    folder = tmp_path / "responses" / "conv1"
-    folder.mkdir(parents=True)
-    for name, values in (("gratings", [[1.0, 3.0], [0.0, 0.5]]), ("bars", [[2.0, 0.0], [0.7, 0.1]])):
-        da = xr.DataArray(np.array(values), dims=("unit", "stimulus"), coords={"channel": ("unit", [0, 1])},
-                          name="responses")
-        da.to_netcdf(folder / f"{name}.nc", engine="h5netcdf")
-    np.testing.assert_allclose(read_stimulus_max(tmp_path, layer="conv1", n_channels=2), [3.0, 0.7])
     from v1lab.errors import AnalysisError
+    from v1lab.lesion._responses import read_stimulus_max
+    from v1lab.recording import layer_dataset, save_layer
 
+    parts = [("gratings", pd.DataFrame({"sf_cpd": [1.0, 2.0]}), np.array([[1.0, 0.0], [3.0, 0.5]])),
+             ("bars", pd.DataFrame({"width_deg": [0.1, 0.2]}), np.array([[2.0, 0.7], [0.0, 0.1]]))]
+    save_layer(tmp_path / "responses" / "conv1.nc", layer_dataset(parts, np.zeros(2), channels=[0, 1]))
+    np.testing.assert_allclose(read_stimulus_max(tmp_path, layer="conv1", n_channels=2), [3.0, 0.7])
+    np.testing.assert_allclose(read_stimulus_max(tmp_path / "responses" / "conv1.nc", layer="conv1", n_channels=2),
+                               [3.0, 0.7])
     with pytest.raises(AnalysisError, match="no responses for channel"):
         read_stimulus_max(tmp_path, layer="conv1", n_channels=3)
+    with pytest.raises(AnalysisError, match="no responses of layer 'layer9'"):
+        read_stimulus_max(tmp_path, layer="layer9", n_channels=2)

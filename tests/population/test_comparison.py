@@ -14,10 +14,11 @@ from .conftest import make_layer
 @pytest.fixture
 def two_layers(ringach_cv, rng):
     n = 400
+    ratio = np.where(rng.random(n) < 124 / 308, 1.5, 0.5)
     v1_like = make_layer("net", "v1like", n, rng, circular_variance=ringach_cv.sample(n, rng=rng),
-                         modulation_ratio=np.where(rng.random(n) < 124 / 308, 1.5, 0.5))
+                         modulation_ratio=ratio, simple=ratio > 1)
     shifted = make_layer("net", "shifted", n, rng, circular_variance=np.clip(ringach_cv.sample(n, rng=rng) + 0.3, 0, 1),
-                         modulation_ratio=np.full(n, 1.5))
+                         modulation_ratio=np.full(n, 1.5), simple=True)
     return pd.concat([v1_like, shifted], ignore_index=True)
 
 

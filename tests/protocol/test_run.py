@@ -15,6 +15,7 @@ import xarray as xr
 import yaml
 
 from v1lab.cli import main
+from v1lab.recording import load_layer, save_layer
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -65,7 +66,7 @@ def test_run_writes_tables_responses_and_manifest(complete_run):
     assert manifest["status"] == "complete" and manifest["seed"] == 0
     assert manifest["model"].endswith("tiny_net.py:make") and "torch" in manifest["versions"]
     assert "gratings_osp_quick" in manifest["protocol"]
-    assert len(list((run / "responses").rglob("*.nc"))) == 8
+    assert sorted(p.name for p in (run / "responses").iterdir()) == ["conv1.nc", "layer1.nc"]  # parts removed
     assert (run / "report.html").is_file() and (run / "comparison.csv").is_file()
 
 
@@ -82,10 +83,15 @@ def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_pat
     import shutil
 
     shutil.copytree(run, partial)
-    for f in ["units.csv", "units.parquet", "report.html", "responses/layer1/color_fields_quick.nc",
-              "responses/layer1/isoluminant_osp_quick.nc"]:
+    layer1 = load_layer(run / "responses" / "layer1.nc")
+    for f in ["units.csv", "units.parquet", "report.html", "responses/layer1.nc"]:
         (partial / f).unlink()
-    (partial / "responses" / "layer1" / ".isoluminant_osp_quick.nc.x.tmp").write_bytes(b"half")
+    parts = partial / "responses" / "layer1.parts"   # two of the four sets were recorded before the kill
+    for name in ("gratings_osp_quick", "gratings_osp_matched_quick"):
+        one = layer1.isel(stimulus=np.flatnonzero(layer1["set"].values == name))
+        save_layer(parts / f"{name}.nc", one.drop_vars([c for c in one.coords if one[c].dims == ("stimulus",)
+                                                       and (one[c].astype(str) == "").all()]))
+    (parts / ".isoluminant_osp_quick.nc.x.tmp").write_bytes(b"half")
     assert main(["run", str(path), "--resume", str(partial), "--no-progress"]) == 0
     assert _responses(partial).keys() == _responses(run).keys()
     for key, data in _responses(run).items():
@@ -93,6 +99,10 @@ def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_pat
             np.testing.assert_array_equal(_responses(partial)[key][var], values)
     pd.testing.assert_frame_equal(pd.read_csv(partial / "units.csv"), pd.read_csv(run / "units.csv"))
     assert json.loads((partial / "manifest.json").read_text())["resumed"]
+    assert not parts.exists()
+    for layer in ("conv1", "layer1"):   # coordinates and attributes too
+        xr.testing.assert_identical(load_layer(partial / "responses" / f"{layer}.nc"),
+                                    load_layer(run / "responses" / f"{layer}.nc"))
 
 
 def test_resume_refuses_a_different_protocol(complete_run, tmp_path, capsys):
@@ -109,12 +119,12 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(out.rglob("*.nc"))) < 2:
+    while time.time() < deadline and len(list(out.rglob("*.nc"))) < 3:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = len(list(out.rglob("*.nc")))
-    assert 2 <= done < 8, "the run was not interrupted half-way"
+    assert list(out.rglob("*.parts/*.nc")) and not (out / "responses" / "layer1.nc").exists(), \
+        "the run was not interrupted half-way"
     assert not (out / "units.csv").exists()
     resumed = subprocess.run(cmd[:5] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr

@@ -1,5 +1,7 @@
 """The protocol schema: strict keys, typed fields, one-line errors that name the file and the field."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -109,3 +111,14 @@ def test_layers_option_takes_module_and_label():
     args = Namespace(sets=["output.batch_size=8"], model=None, layers="relu=conv1, layer1", device=None)
     assert overrides_from_args(args) == {"output.batch_size": 8,
                                          "layers": [{"name": "relu", "label": "conv1"}, "layer1"]}
+
+
+def test_docs_list_every_protocol_key_read_off_the_schema():
+    from v1lab.protocol.keys import protocol_keys, protocol_keys_markdown
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "protocols.md").read_text(encoding="utf-8")
+    assert protocol_keys_markdown() in text, "docs/protocols.md is stale: run `python scripts/generate_docs.py`"
+    keys = [row[0] for row in protocol_keys()]
+    assert {"lesion.n_random", "preferred_stimuli.layers", "analyses.roles.size_sweep", "output.formats",
+            "analyses.criteria.simple_modulation_ratio", "lesion.thresholds.filter_norm", "layers[].label"} <= set(keys)
+    assert all(row[3] for row in protocol_keys()), "every key has a description"

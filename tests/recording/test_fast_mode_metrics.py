@@ -10,10 +10,8 @@ import pytest
 import torch
 
 from v1lab.agreement import compare_characterisations
-from v1lab.characterise import AnalysisRoles, characterise_layer
-from v1lab.protocol.runner import record_layer
-from v1lab.recording import CentreUnitRecorder
-from v1lab.recording.storage import responses_to_dataarray
+from v1lab.characterisation import AnalysisRoles, characterise_layer
+from v1lab.recording import CentreUnitRecorder, layer_dataset
 from v1lab.stimuli import load_stimulus_set
 
 STIMULI = Path(__file__).resolve().parents[2] / "stimuli" / "gratings_osp_quick.yaml"
@@ -21,11 +19,11 @@ STIMULI = Path(__file__).resolve().parents[2] / "stimuli" / "gratings_osp_quick.
 
 def _characterise(model, stim, memory_format, fold, rounding=lambda r: r):
     rec = CentreUnitRecorder(model, "layer1", memory_format=memory_format, fold_batch_norm=fold)
-    responses = rounding(record_layer(rec, stim, rec.canvas, batch_size=64))
+    responses = rounding(rec.record_set(stim, batch_size=64))
     blank = rec.record(stim.blank(rec.canvas)).numpy()[0]
-    data = responses_to_dataarray(responses, stim.params.assign(set=stim.name), layer="layer1",
-                                  channels=np.arange(rec.n_channels), attrs={"model": "seeded-resnet"})
-    return characterise_layer(data, blank, AnalysisRoles(luminance_gratings=stim.name), fits=False)
+    data = layer_dataset([(stim.name, stim.params, responses)], blank, channels=np.arange(rec.n_channels),
+                         attrs={"model": "seeded-resnet", "layer": "layer1"})
+    return characterise_layer(data, AnalysisRoles(luminance_gratings=stim.name), fits=False)
 
 
 @pytest.mark.parametrize("memory_format, fold", [(torch.channels_last, False), (torch.contiguous_format, True),

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from v1lab.population import write_tables
+from v1lab.units import conform, empty_table
 
 MODEL = "torchvision/resnet18"
 LAYERS = {"conv1": 12, "layer1": 30, "layer2": 9}
@@ -15,7 +16,7 @@ N_BOOT = 50
 
 
 def make_units(rng: np.random.Generator) -> pd.DataFrame:
-    """Units of three layers with the columns of units.csv, some unresponsive and some NaN metrics."""
+    """Units of three layers with every column of the units table, some unresponsive and some NaN metrics."""
     frames = []
     for layer, n in LAYERS.items():
         resp = rng.random(n) < 0.85
@@ -31,9 +32,10 @@ def make_units(rng: np.random.Generator) -> pd.DataFrame:
             color_class=rng.choice(["luminance", "colour-luminance", "colour-preferring"], n),
             double_opponent=rng.random(n) < 0.1, single_opponent=rng.random(n) < 0.1,
             cell_class=rng.choice(["simple", "complex", "non-oriented"], n),
-            vm_kappa=rng.gamma(2.0, 1.0, n) * 1e-4,  # a fit parameter: small values, shown in scientific notation
+            ori_vm_kappa=rng.gamma(2.0, 1.0, n) * 1e-4,  # a fit parameter: small values, in scientific notation
         )))
-    return pd.concat(frames, ignore_index=True)
+    filled = pd.concat(frames, ignore_index=True)
+    return conform(empty_table(len(filled)).assign(**filled))
 
 
 PROTOCOL = {

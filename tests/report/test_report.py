@@ -159,19 +159,15 @@ def test_cli_recomputes_missing_tables_and_builds_without_optional_folders(tmp_p
     assert len(parser.images) == len(list((run / "figures").glob("*.png"))) == len(LAYERS) + 2
 
 
-def test_units_without_reference_columns_give_a_report_without_comparison(tmp_path, rng):
+def test_a_units_table_without_the_declared_columns_is_refused_in_one_line(tmp_path, rng):
     run = tmp_path / "run"
     make_run(run, rng, tables=False)
     units = pd.read_csv(run / "units.csv")[["model", "layer", "channel", "responsive", "cell_class"]]
     units.to_csv(run / "units.csv", index=False)
-    (run / "protocol.yaml").write_text("name: bare\nlayers: [conv1, layer1, layer2]\n", encoding="utf-8")
-    parser = parse_report(build_report(run, n_boot=10))
-    text = _text(parser)
-    assert "Comparison table: no rows (comparison.csv)." in text
-    assert "No biological comparison in this run." in text
-    assert [p.name for p in (run / "figures").glob("*.png")] == ["class_fractions_torchvision_resnet18.png"]
-    assert len(parser.images) == 1
-    assert_table_equals_csv(parser.tables["table-population.csv"], pd.read_csv(run / "population.csv"), "population")
+    with pytest.raises(RunFolderError, match=r"declared column\(s\) \['orientation_selective'.* written by v1lab "
+                       r"0\.1\.0") as info:
+        build_report(run, n_boot=10)
+    assert "\n" not in str(info.value) and not (run / "report.html").exists()
 
 
 @pytest.mark.parametrize("case", ["missing", "no manifest", "bad manifest", "no units"])

@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
 
 
 def _agree(args) -> int:
-    from v1lab._atomic import atomic_path
+    from v1lab.runs.atomic import atomic_path
     from v1lab.agreement import compare_runs
     from v1lab.errors import V1labError
 

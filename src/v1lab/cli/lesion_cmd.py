@@ -27,7 +27,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the random sets and bootstrap (default: 0)")
     p.add_argument("--mode", choices=["zero", "mean"], default="zero",
                    help="silenced output set to 0 or to its natural-image mean (default: zero)")
-    p.add_argument("--units-table", help="units.csv with class columns: lesion each cell class as a group")
+    p.add_argument("--units-table", help="a run folder, or its units.csv / units.parquet: lesion each cell class as "
+                   "a group")
     p.add_argument("--responses", help="run folder (or .nc file) with the layer's stimulus responses")
     p.add_argument("--max-images", type=int, help="use only the first N images")
     p.add_argument("--batch-size", type=int, default=50, help="images per forward pass (default: 50)")
@@ -69,7 +70,7 @@ def _run(args) -> int:
 
     from v1lab.lesion.experiment import config_text, run_lesion_on_model
     from v1lab.models import load_model
-    from v1lab.protocol.run_folder import RunFolder
+    from v1lab.runs.folder import RunFolder
 
     config = _config(args)
     device = _device(args.device)

@@ -18,8 +18,8 @@ def add_parser(sub) -> None:
     p.add_argument("--layer", default="conv1", help="module name (default conv1)")
     p.add_argument("--label", help="the layer's name in --units-table and in the output files (default: --layer), "
                    "e.g. --layer relu --label conv1 for the post-ReLU conv1 units of a protocol run")
-    p.add_argument("--units-table", help="units.csv from a run; without it a linear layer is compared with the "
-                   "orientation of its own filter weights")
+    p.add_argument("--units-table", help="a run folder, or its units.csv / units.parquet; without it a linear layer "
+                   "is compared with the orientation of its own filter weights")
     p.add_argument("--images", help="ImageNet-style folder for the top-k patches (skipped when absent)")
     p.add_argument("--out", default="preferred", help="output folder (default ./preferred)")
     p.add_argument("--steps", type=int, default=256, help="optimisation steps (default 256)")
@@ -33,16 +33,15 @@ def add_parser(sub) -> None:
 
 
 def _run(args) -> int:
-    import pandas as pd
-
     from v1lab.models import load_model
     from v1lab.preferred.experiment import run_preferred
     from v1lab.recording import resolve_device
+    from v1lab.units import read_units
 
     device = resolve_device(args.device)
     model = load_model(args.model, device=device)
     channels = None if not args.channels else [int(c) for c in args.channels.split(",") if c.strip()]
-    units = pd.read_csv(args.units_table) if args.units_table else None
+    units = read_units(args.units_table, strict=False) if args.units_table else None
     png = run_preferred(model, args.layer, args.out, label=args.label, units=units,
                         reference=f"tuning curves ({args.units_table})", images=args.images, steps=args.steps,
                         channels=channels, k=args.k, max_images=args.max_images, seed=args.seed, ppd=args.ppd,

@@ -47,6 +47,8 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
 
 def overrides_from_args(args) -> dict:
     """Command-line options as dotted-key protocol overrides (``--set`` first, named options win)."""
+    from v1lab.protocol.schema import layer_entry
+
     overrides = {}
     for item in args.sets:
         key, sep, value = item.partition("=")
@@ -59,24 +61,18 @@ def overrides_from_args(args) -> dict:
     if args.model:
         overrides["model"] = args.model
     if args.layers:
-        overrides["layers"] = [_layer_item(item.strip()) for item in args.layers.split(",") if item.strip()]
+        overrides["layers"] = [layer_entry(item) for item in args.layers.split(",") if item.strip()]
     if args.device:
         overrides["device"] = args.device
     return overrides
 
 
-def _layer_item(item: str):
-    """``MODULE`` or ``MODULE=LABEL`` (the name used in tables and files) as a protocol layer entry."""
-    module, sep, label = item.partition("=")
-    return {"name": module.strip(), "label": label.strip()} if sep else module
-
-
 def _run(args) -> int:
     from v1lab.protocol.runner import run_protocol
 
-    folder = run_protocol(args.protocol, overrides=overrides_from_args(args), out=args.out,
-                          resume=args.resume, progress=not args.no_progress, argv=sys.argv)
-    print(f"v1lab: results in {folder.path}")
+    run = run_protocol(args.protocol, overrides=overrides_from_args(args), out=args.out, resume=args.resume,
+                       progress=not args.no_progress, argv=sys.argv)
+    print(f"v1lab: results in {run.path}")
     return 0
 
 

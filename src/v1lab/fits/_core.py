@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from v1lab.fits._result import FitResult
+from v1lab.fits._batch import FitBatch
 
 CI_METHOD = "Wald from the least-squares covariance s^2 (J'J)^-1, Student t on n - p dof"
 _FTOL = 1e-8
@@ -92,42 +92,38 @@ class CurveModel:
     check_x: Callable[[np.ndarray], str | None] | None = None
 
 
-def fit_least_squares(model: CurveModel, curves, x, *, ci_level: float = 0.95, max_iter: int = 200) -> list[FitResult]:
-    """Fit ``model`` to each row of ``curves`` (U, n), all sampled at ``x`` (n,); one result per row.
+def fit_least_squares(model: CurveModel, curves, x, *, ci_level: float = 0.95, max_iter: int = 200) -> FitBatch:
+    """Fit ``model`` to each row of ``curves`` (U, n), all sampled at ``x`` (n,); one :class:`FitBatch` row each.
 
-    Never raises on bad data: a curve that cannot be fitted gets ``success=False`` and the reason.
+    Never raises on bad data: a curve that cannot be fitted gets status ``failed`` and the reason.
     """
     x = np.asarray(x, dtype=float).ravel()
     y = np.atleast_2d(np.asarray(curves, dtype=float))
     n_curves, n = y.shape
-    names = model.names
-    p = len(names)
+    p = len(model.names)
+    out = FitBatch.not_fitted(model, n_curves, "failed", "", x=x, n_obs=n, ci_level=ci_level, ci_method=CI_METHOD)
 
-    def failed(reason: str) -> FitResult:
-        return FitResult.failed(model.name, names, reason, n_obs=n, ci_method=CI_METHOD, ci_level=ci_level,
-                                derived_names=model.derived_names)
-
+    problem = None
     if x.size != n:
-        return [failed(f"x has {x.size} samples but y has {n}")] * n_curves
-    if not np.all(np.isfinite(x)):
-        return [failed("non-finite samples (NaN or inf) in the stimulus values")] * n_curves
-    problem = model.check_x(x) if model.check_x is not None else None
+        problem = f"x has {x.size} samples but y has {n}"
+    elif not np.all(np.isfinite(x)):
+        problem = "non-finite samples (NaN or inf) in the stimulus values"
+    elif model.check_x is not None:
+        problem = model.check_x(x)
+    if problem is None and n <= p:
+        problem = f"{n} samples for {p} parameters: need more samples than parameters"
     if problem:
-        return [failed(problem)] * n_curves
-    if n <= p:
-        return [failed(f"{n} samples for {p} parameters: need more samples than parameters")] * n_curves
-    results: list[FitResult | None] = [None] * n_curves
+        out.reason[:] = problem
+        return out
     finite = np.all(np.isfinite(y), axis=1)
-    for u in np.flatnonzero(~finite):
-        results[u] = failed("non-finite samples (NaN or inf) in the curve")
+    out.reason[~finite] = "non-finite samples (NaN or inf) in the curve"
     scale = np.max(np.abs(np.where(finite[:, None], y, 0.0)), axis=1)
     spread = np.ptp(np.where(finite[:, None], y, 0.0), axis=1)
     flat = finite & ~(spread > 1e-9 * np.maximum(scale, np.finfo(float).tiny))
-    for u in np.flatnonzero(flat):
-        results[u] = failed("the responses do not vary (range < 1e-9 of their magnitude): nothing to fit")
+    out.reason[flat] = "the responses do not vary (range < 1e-9 of their magnitude): nothing to fit"
     todo = np.flatnonzero(finite & ~flat)
     if todo.size == 0:
-        return results
+        return out
 
     lower, upper = (np.asarray(b, dtype=float) for b in model.bounds(x))
     p0 = np.asarray(model.starts(y[todo], x), dtype=float)           # (U', S, p)
@@ -144,16 +140,15 @@ def fit_least_squares(model: CurveModel, curves, x, *, ci_level: float = 0.95, m
     best = np.argmin(sse, axis=1)                                     # ties: the first start
     best_sse = sse[np.arange(todo.size), best]
     best_p = popt.reshape(todo.size, n_starts, p)[np.arange(todo.size), best]
-    se = _standard_errors(jacobian(best_p), best_sse, n, p)
-    half = stats.t.ppf(0.5 + ci_level / 2, n - p) * se
+    cov = _covariance(jacobian(best_p), best_sse, n, p)
+    half = stats.t.ppf(0.5 + ci_level / 2, n - p) * np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     at_bound = (np.isclose(best_p, lower, rtol=1e-6, atol=1e-9) | np.isclose(best_p, upper, rtol=1e-6, atol=1e-9))
     for i, u in enumerate(todo):
         if not np.isfinite(best_sse[i]):
-            results[u] = failed(f"optimizer did not converge from {n_starts} starting points in {max_iter} "
-                                "iterations")
+            out.reason[u] = f"optimizer did not converge from {n_starts} starting points in {max_iter} iterations"
             continue
-        results[u] = _result(model, best_p[i], half[i], best_sse[i], ss_tot[i], n, at_bound[i], x, ci_level)
-    return results
+        _store(out, u, model, best_p[i], half[i], cov[i], best_sse[i], ss_tot[i], at_bound[i], x)
+    return out
 
 
 def inner_bounds(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,22 +158,23 @@ def inner_bounds(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.n
     return lower + shift(lower), upper - shift(upper)
 
 
-def _result(model: CurveModel, popt, half, sse, ss_tot, n, at_bound, x, ci_level) -> FitResult:
-    names = model.names
+def _store(out: FitBatch, u: int, model: CurveModel, popt, half, cov, sse, ss_tot, at_bound, x) -> None:
+    """Write one curve's fit into row ``u`` of ``out``."""
     reasons = []
     if not np.all(np.isfinite(half)):
         reasons.append("covariance not estimable (parameters not identifiable from these samples): CIs are NaN")
     if at_bound.any():
-        reasons.append(f"parameter(s) {', '.join(nm for nm, b in zip(names, at_bound) if b)} at a bound: CIs "
+        reasons.append(f"parameter(s) {', '.join(nm for nm, b in zip(model.names, at_bound) if b)} at a bound: CIs "
                        "unreliable")
     shown = model.post(popt.copy()) if model.post is not None else popt
     shift = shown - popt
-    params = dict(zip(names, map(float, shown)))
-    derived = model.derive(params, x) if model.derive is not None else {}
-    return FitResult(model=model.name, params=params, ci_low=dict(zip(names, map(float, popt - half + shift))),
-                     ci_high=dict(zip(names, map(float, popt + half + shift))), ci_method=CI_METHOD,
-                     ci_level=ci_level, r_squared=float(1.0 - sse / ss_tot), n_obs=n, success=True,
-                     reason="; ".join(reasons), derived={k: float(v) for k, v in derived.items()})
+    out.params[u], out.ci_low[u], out.ci_high[u] = shown, popt - half + shift, popt + half + shift
+    out.cov[u] = cov
+    out.r_squared[u] = 1.0 - sse / ss_tot
+    if model.derive is not None:
+        derived = model.derive(dict(zip(model.names, map(float, shown))), x)
+        out.derived[u] = [derived[name] for name in model.derived_names]
+    out.status[u], out.reason[u] = "ok", "; ".join(reasons)
 
 
 def _vectorised(func: Callable, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -262,21 +258,22 @@ def _solve(system: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         return np.einsum("bpq,bq->bp", np.linalg.pinv(system), rhs)
 
 
-def _standard_errors(jac: np.ndarray, sse: np.ndarray, n: int, p: int) -> np.ndarray:
-    """sqrt(diag(s^2 (J'J)^-1)) per problem from the SVD of J; NaN where J is not finite or not of full rank.
+def _covariance(jac: np.ndarray, sse: np.ndarray, n: int, p: int) -> np.ndarray:
+    """:math:`s^2 (J^T J)^{-1}` per problem (B, p, p) from the SVD of J; NaN where J is not finite or not of full
+    rank.
 
     ``curve_fit`` would drop the singular values below ``eps max(n, p) sigma_1`` and report a pseudo-inverse,
     which gives an unidentifiable parameter a zero-width interval; here such a fit gets no intervals instead.
     """
-    out = np.full((len(jac), p), np.nan)
+    out = np.full((len(jac), p, p), np.nan)
     ok = np.all(np.isfinite(jac), axis=(1, 2)) & np.isfinite(sse)
     if not ok.any():
         return out
     _, sing, vt = np.linalg.svd(jac[ok], full_matrices=False)
     full_rank = np.all(sing > np.finfo(float).eps * max(n, p) * sing[:, :1], axis=1)
-    var = np.einsum("bkp,bk->bp", vt ** 2, 1.0 / np.where(full_rank[:, None], sing, 1.0) ** 2)
-    var *= (sse[ok] / (n - p))[:, None]
-    out[ok] = np.where(full_rank[:, None], np.sqrt(var), np.nan)
+    inv = 1.0 / np.where(full_rank[:, None], sing, 1.0) ** 2
+    cov = np.einsum("bkp,bk,bkq->bpq", vt, inv, vt) * (sse[ok] / (n - p))[:, None, None]
+    out[ok] = np.where(full_rank[:, None, None], cov, np.nan)
     return out
 
 

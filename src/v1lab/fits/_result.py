@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 __all__ = ["FitResult"]
@@ -47,15 +46,6 @@ class FitResult:
     success: bool
     reason: str = ""
     derived: dict[str, float] = field(default_factory=dict)
-
-    @classmethod
-    def failed(cls, model: str, names, reason: str, *, n_obs: int, ci_method: str, ci_level: float,
-               derived_names=()) -> FitResult:
-        """A failed fit: every number NaN, ``success=False`` and the reason."""
-        nan = {n: math.nan for n in names}
-        return cls(model=model, params=dict(nan), ci_low=dict(nan), ci_high=dict(nan), ci_method=ci_method,
-                   ci_level=ci_level, r_squared=math.nan, n_obs=n_obs, success=False, reason=reason,
-                   derived={n: math.nan for n in derived_names})
 
     @property
     def status(self) -> str:

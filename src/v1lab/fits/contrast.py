@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
+from v1lab.fits._batch import FitBatch
 from v1lab.fits._result import FitResult
 
 __all__ = ["naka_rushton", "fit_naka_rushton", "fit_naka_rushton_many", "NAKA_RUSHTON"]
@@ -42,6 +43,6 @@ def fit_naka_rushton(responses, contrasts, *, ci_level: float = 0.95) -> FitResu
     return fit_naka_rushton_many(np.asarray(responses, dtype=float).ravel()[None], contrasts, ci_level=ci_level)[0]
 
 
-def fit_naka_rushton_many(curves, contrasts, *, ci_level: float = 0.95) -> list[FitResult]:
+def fit_naka_rushton_many(curves, contrasts, *, ci_level: float = 0.95) -> FitBatch:
     """Naka-Rushton fits (:data:`NAKA_RUSHTON`) of the rows of ``curves``, all sampled at ``contrasts``."""
     return fit_least_squares(NAKA_RUSHTON, curves, contrasts, ci_level=ci_level)

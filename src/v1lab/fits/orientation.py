@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
+from v1lab.fits._batch import FitBatch
 from v1lab.fits._result import FitResult
 
 __all__ = ["von_mises", "von_mises_jacobian", "von_mises_bandwidth", "fit_von_mises", "fit_von_mises_many", "VON_MISES"]
@@ -66,7 +67,7 @@ def fit_von_mises(responses, orientations_deg, *, ci_level: float = 0.95) -> Fit
                               ci_level=ci_level)[0]
 
 
-def fit_von_mises_many(curves, orientations_deg, *, ci_level: float = 0.95) -> list[FitResult]:
+def fit_von_mises_many(curves, orientations_deg, *, ci_level: float = 0.95) -> FitBatch:
     """Von Mises fits (:data:`VON_MISES`) of the rows of ``curves``, all sampled at ``orientations_deg``.
 
     Parameters: ``baseline`` (response units), ``amplitude``, ``kappa`` (concentration), ``pref_deg``; derived:

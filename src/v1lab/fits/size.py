@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import erf
 
 from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
+from v1lab.fits._batch import FitBatch
 from v1lab.fits._result import FitResult
 
 __all__ = ["ratio_of_gaussians", "fit_ratio_of_gaussians", "fit_ratio_of_gaussians_many",
@@ -71,7 +72,7 @@ def fit_ratio_of_gaussians(responses, sizes_deg, *, ci_level: float = 0.95) -> F
                                        ci_level=ci_level)[0]
 
 
-def fit_ratio_of_gaussians_many(curves, sizes_deg, *, ci_level: float = 0.95) -> list[FitResult]:
+def fit_ratio_of_gaussians_many(curves, sizes_deg, *, ci_level: float = 0.95) -> FitBatch:
     """Ratio-of-Gaussians fits (:data:`RATIO_OF_GAUSSIANS`) of area-summation curves (rows, blank subtracted)
     against grating diameter (deg)."""
     return fit_least_squares(RATIO_OF_GAUSSIANS, curves, sizes_deg, ci_level=ci_level)

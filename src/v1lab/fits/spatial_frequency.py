@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from v1lab.fits._core import CurveModel, fit_least_squares, nan_range
+from v1lab.fits._batch import FitBatch
 from v1lab.fits._result import FitResult
 
 __all__ = ["log_gaussian", "fit_log_gaussian", "fit_log_gaussian_many", "LOG_GAUSSIAN"]
@@ -50,7 +51,7 @@ def fit_log_gaussian(responses, sf_cpd, *, ci_level: float = 0.95) -> FitResult:
     return fit_log_gaussian_many(np.asarray(responses, dtype=float).ravel()[None], sf_cpd, ci_level=ci_level)[0]
 
 
-def fit_log_gaussian_many(curves, sf_cpd, *, ci_level: float = 0.95) -> list[FitResult]:
+def fit_log_gaussian_many(curves, sf_cpd, *, ci_level: float = 0.95) -> FitBatch:
     """Log-Gaussian fits (:data:`LOG_GAUSSIAN`) of the rows of ``curves``, all sampled at ``sf_cpd``.
 
     Derived ``bandwidth_oct`` (full width at 1/sqrt(2), octaves).

@@ -30,7 +30,10 @@ class LesionConfig(_Strict):
     """
 
     images: str = Field(min_length=1, description="ImageNet-style folder: class sub-folders or <wnid>_<name>.JPEG")
-    layer: str = Field("conv1", min_length=1, description="layer whose channels are the units (dotted name)")
+    layer: str = Field("conv1", min_length=1, description="layer whose channels are the units: a dotted module name "
+                       "(in a protocol also a layer label)")
+    label: str | None = Field(None, description="the layer's name in the units table and responses (default: "
+                              "layer; a protocol sets it from its layers)")
     silence_at: str | None = Field(
         None, description="module whose output is silenced; default: the first ReLU after a conv layer "
         "(ResNet conv1 -> relu), or the layer itself")
@@ -40,10 +43,11 @@ class LesionConfig(_Strict):
     max_images: int | None = Field(None, ge=1, description="use only the first N images (sorted order)")
     batch_size: int = Field(50, ge=1, description="images per forward pass")
     single_units: bool = Field(True, description="lesion every unit alone (importance profile)")
-    units_table: str | None = Field(None, description="units.csv with class columns: lesion each class as a group")
+    units_table: str | None = Field(None, description="run folder or units table with class columns: lesion each "
+                                    "class as a group (in a protocol: this run's)")
     responses: str | None = Field(None, description="run folder (or .nc file) with the layer's stimulus responses, "
-                                  "for the stimulus_max definition")
-    thresholds: Thresholds = Field(default_factory=Thresholds)
+                                  "for the stimulus_max definition (in a protocol: this run's)")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="cuts of the inactivity definitions")
     alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the verdicts")
     confidence: float = Field(0.95, gt=0, lt=1, description="level of the bootstrap confidence intervals")
     n_bootstrap: int = Field(2000, ge=100, description="bootstrap resamples per interval")

@@ -27,7 +27,7 @@ import torch
 import yaml
 from statsmodels.stats.multitest import multipletests
 
-from v1lab._atomic import atomic_path, write_text
+from v1lab.runs.atomic import atomic_path, write_text
 from v1lab.errors import AnalysisError
 from v1lab.lesion.config import LesionConfig
 from v1lab.lesion.engine import ImageSource, LesionEngine
@@ -36,7 +36,7 @@ from v1lab.lesion.sets import (LesionSet, class_sets, inactive_sets, random_cont
                                single_unit_sets)
 from v1lab.lesion.silencing import find_silenced_module
 from v1lab.lesion.stats import Outcomes, compare_paired, permutation_p, verdict
-from v1lab.protocol.run_folder import RunFolder
+from v1lab.runs.folder import RunFolder
 from v1lab.recording.layers import resolve_layer
 
 __all__ = ["LesionResult", "run_lesion_experiment", "run_lesion_on_model", "config_text"]
@@ -91,13 +91,14 @@ def _stimulus_max(config: LesionConfig, n_channels: int) -> np.ndarray | None:
         return None
     from v1lab.lesion._responses import read_stimulus_max
 
-    return read_stimulus_max(config.responses, layer=config.layer, n_channels=n_channels)
+    return read_stimulus_max(config.responses, layer=config.label or config.layer, n_channels=n_channels)
 
 
 def _all_sets(config: LesionConfig, flags: dict[str, list[int]], n_channels: int) -> tuple[list, list]:
     tested = inactive_sets(flags)
     if config.units_table is not None:
-        tested += class_sets(read_class_groups(config.units_table, layer=config.layer, n_channels=n_channels))
+        tested += class_sets(read_class_groups(config.units_table, layer=config.label or config.layer,
+                                                   n_channels=n_channels))
     controls = [r for s in tested for r in random_controls(s, n_channels, config.n_random, config.seed)]
     singles = single_unit_sets(n_channels) if config.single_units else []
     return tested, tested + singles + controls
@@ -139,7 +140,8 @@ def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSourc
     n_channels = len(natural.mean)
     weights = getattr(layer_module, "weight", None)
     weights = weights if isinstance(weights, torch.Tensor) and weights.shape[0] == n_channels else None
-    table = inactivity_table(layer=config.layer, n_channels=n_channels, weights=weights, natural=natural,
+    table = inactivity_table(layer=config.label or config.layer, n_channels=n_channels, weights=weights,
+                             natural=natural,
                              stimulus_max=_stimulus_max(config, n_channels), thresholds=config.thresholds)
     _write_csv(folder.file("inactive.csv"), table)
 
@@ -180,7 +182,7 @@ def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSourc
     from v1lab.lesion.figures import plot_null, plot_single_units
 
     if not single.empty:
-        plot_single_units(single, folder.file("single_unit.png"), layer=config.layer)
+        plot_single_units(single, folder.file("single_unit.png"), layer=config.label or config.layer)
     if (lesions["kind"] == "random").any():
         plot_null(lesions, folder.file("null.png"))
     return LesionResult(folder.path, silenced, table, lesions, verdicts, time.perf_counter() - started)

@@ -75,26 +75,22 @@ def single_unit_sets(n_channels: int) -> list[LesionSet]:
 
 
 def read_class_groups(path: str | Path, *, layer: str, n_channels: int) -> dict[str, list[int]]:
-    """Groups of channels by cell class from a ``units.csv`` table.
+    """Groups of channels by cell class from a units table (a run folder, ``units.csv`` or ``units.parquet``).
 
-    Rows are those of ``layer`` (when the table has a ``layer`` column); channels come from the
-    ``channel`` column. Groups: each boolean column of :data:`CLASS_FLAGS` (units where True),
-    ``not_responsive``, and ``cell_class=<value>`` for each value of ``cell_class``.
+    Rows are those of ``layer``; channels come from the ``channel`` column. Groups: each boolean column of
+    :data:`CLASS_FLAGS` (units where True), ``not_responsive``, and ``cell_class=<value>`` for each value of
+    ``cell_class``.
     """
-    from v1lab.population._units import flag
+    from v1lab.units import flag, read_units
 
-    path = Path(path)
-    if not path.is_file():
-        raise UnitsTableError(f"--units-table {path}: file not found; expected a units.csv table")
-    table = pd.read_csv(path)
-    needed = ["channel", *CLASS_FLAGS, "cell_class"]
+    table = read_units(path, strict=False)
+    needed = ["layer", "channel", *CLASS_FLAGS, "cell_class"]
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise UnitsTableError(f"{path}: missing column(s) {missing}; expected {needed}")
-    if "layer" in table.columns:
-        table = table[table["layer"].astype(str) == layer]
-        if table.empty:
-            raise UnitsTableError(f"{path}: no row with layer == {layer!r}")
+    table = table[table["layer"].astype(str) == layer]
+    if table.empty:
+        raise UnitsTableError(f"{path}: no row with layer == {layer!r}")
     channels = pd.to_numeric(table["channel"], errors="coerce")
     if channels.isna().any() or (channels < 0).any() or (channels >= n_channels).any():
         raise UnitsTableError(f"{path}: column `channel` holds values outside 0..{n_channels - 1}")

@@ -55,6 +55,9 @@ def parse_spec(spec: str) -> ModelSpec:
     """Parse a model spec string (see the module docstring); raise :class:`ModelError` when malformed."""
     if not isinstance(spec, str) or not spec.strip() or spec != spec.strip():
         raise ModelError(f"model spec {spec!r}: expected a non-empty string without surrounding spaces")
+    if spec.startswith("module:"):
+        raise ModelError(f"model spec {spec!r} records a torch.nn.Module given in Python; it cannot be loaded by "
+                         "name: pass the module itself (v1lab.run_protocol(..., model=module))")
     if spec.startswith("python:"):
         path, sep, factory = spec[len("python:"):].rpartition(":")
         if not sep or not path or not factory.isidentifier():

@@ -8,7 +8,7 @@ tarball to a ``state_dict``. Its folder ``weights_dir()/<name>/`` holds
 * a JSON sidecar with the sha256 of the converted file and of its source.
 
 :func:`ensure_converted` is idempotent: when the converted file matches its sidecar it only verifies.
-Every file is written atomically (:func:`v1lab._atomic.atomic_path`), so an interrupted fetch leaves
+Every file is written atomically (:func:`v1lab.runs.atomic.atomic_path`), so an interrupted fetch leaves
 either the old file or the new one.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from v1lab._atomic import atomic_path, write_json
+from v1lab.runs.atomic import atomic_path, write_json
 from v1lab.errors import WeightsUnavailableError
 from v1lab.paths import weights_dir
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import dataclasses
+
 import torch
+from torch import nn
 
 from v1lab.errors import ModelError
-from v1lab.models import resnet50_caffe, torchvision_models, user_models
+from v1lab.models import in_memory, resnet50_caffe, torchvision_models, user_models
 from v1lab.models.core import LoadedModel, ModelInfo
 from v1lab.models.spec import parse_spec
 from v1lab.models.weights_cache import FetchResult
@@ -37,14 +40,19 @@ def _unknown(name: str) -> ModelError:
     return ModelError(f"unknown model {name!r}; {hint}")
 
 
-def load_model(spec: str = DEFAULT_MODEL, *, device: str | torch.device = "cpu") -> LoadedModel:
-    """Load a model from its spec string.
+def load_model(spec: str | nn.Module | LoadedModel = DEFAULT_MODEL, preprocessing=None, *,
+               device: str | torch.device = "cpu") -> LoadedModel:
+    """Load a model from its spec string, or wrap a model given in Python.
 
     Parameters
     ----------
-    spec : str
+    spec : str, nn.Module or LoadedModel
         ``resnet50-caffe`` (default), ``torchvision/<name>[?weights=<ENUM>]``,
-        ``python:path/to/file.py:factory`` or ``checkpoint:path.pth?arch=torchvision/<name>``.
+        ``python:path/to/file.py:factory`` or ``checkpoint:path.pth?arch=torchvision/<name>``; or a plain
+        ``torch.nn.Module`` taking normalised input (put in eval mode, in place; recorded as
+        ``module:<class name>`` with the sha256 of its state_dict); a LoadedModel is returned as it is.
+    preprocessing : Preprocessing, optional
+        The input normalisation and size, replacing the model's (a plain module: ImageNet's by default).
     device : str or torch.device
         Where the module's parameters go.
 
@@ -61,6 +69,16 @@ def load_model(spec: str = DEFAULT_MODEL, *, device: str | torch.device = "cpu")
         Weights neither on disk nor downloadable.
 
     """
+    if isinstance(spec, nn.Module):
+        return in_memory.from_module(spec, preprocessing, device=device)
+    if isinstance(spec, LoadedModel):
+        loaded = spec
+    else:
+        loaded = _load_spec(spec, device)
+    return dataclasses.replace(loaded, preprocessing=preprocessing) if preprocessing is not None else loaded
+
+
+def _load_spec(spec: str, device) -> LoadedModel:
     parsed = parse_spec(spec)
     if parsed.kind == "zoo":
         if parsed.name not in NAMED:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from v1lab._atomic import atomic_path
+from v1lab.runs.atomic import atomic_path
 from v1lab.population._comparison import (MODEL_QUANTITIES, ModelQuantity, applicable_references, compare_with_references,
                                           model_values, most_v1_like)
 from v1lab.population._depth import depth_tests

@@ -14,7 +14,9 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from v1lab.errors import ReferenceDataError
 from v1lab.population._similarity import bootstrap_similarity, reference_ceiling
-from v1lab.population._units import check_units, flag
+from v1lab.population._units import check_units
+from v1lab.units import column as units_column
+from v1lab.units import flag
 from v1lab.references import Reference, list_references, load_reference, match_references
 
 __all__ = ["ModelQuantity", "MODEL_QUANTITIES", "model_values", "applicable_references", "compare_with_references",
@@ -55,8 +57,8 @@ MODEL_QUANTITIES: dict[str, ModelQuantity] = {
     "orthogonal_preferred_ratio": ModelQuantity("orthogonal_preferred_ratio", "orthogonal/preferred ratio"),
     "modulation_ratio": ModelQuantity("modulation_ratio", "F1/F0 at the preferred grating"),
     "simple_fraction": ModelQuantity(
-        "modulation_ratio", "1 if F1/F0 > 1 (Skottun et al. 1991), among units with a finite F1/F0",
-        transform=lambda x: (x > 1.0).astype(float), eligible=_finite("modulation_ratio")),
+        "simple", "1 if the unit is simple (the run's criterion on the modulation ratio; default F1/F0 > 1, "
+        "Skottun et al. 1991), among units with a finite F1/F0", eligible=_finite("modulation_ratio")),
     "orientation_selective_fraction": ModelQuantity(
         "orientation_bandwidth_deg", "1 if the orientation bandwidth is finite and <= 90 deg",
         transform=lambda x: (np.isfinite(x) & (x <= _SELECTIVE_BW_DEG)).astype(float),
@@ -91,7 +93,10 @@ def model_values(layer_units: pd.DataFrame, prop: str) -> np.ndarray:
     g = layer_units[flag(layer_units["responsive"]).to_numpy()]
     if spec.eligible is not None:
         g = g[spec.eligible(g)]
-    x = spec.transform(pd.to_numeric(g[spec.column], errors="coerce").to_numpy(float))
+    column = g[spec.column]
+    raw = (flag(column).to_numpy(float) if units_column(spec.column).dtype == "boolean"
+           else pd.to_numeric(column, errors="coerce").to_numpy(float))
+    x = spec.transform(raw)
     return x[np.isfinite(x)]
 
 

@@ -11,7 +11,8 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.multitest import multipletests
 
-from v1lab.population._units import CATEGORY_COLUMNS, FLAG_COLUMNS, METRIC_COLUMNS, check_units, flag, layer_depths
+from v1lab.population._units import check_units, layer_depths
+from v1lab.units import CATEGORY_COLUMNS, FLAG_COLUMNS, METRIC_COLUMNS, flag
 
 __all__ = ["depth_tests"]
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from v1lab.population._units import CATEGORY_COLUMNS, FLAG_COLUMNS, METRIC_COLUMNS, check_units, flag
+from v1lab.population._units import check_units
+from v1lab.units import CATEGORY_COLUMNS, FLAG_COLUMNS, METRIC_COLUMNS, flag
 
 __all__ = ["population_long", "population_table"]
 

@@ -2,7 +2,8 @@
 of these pictures against the tuning-curve labels (issue 5). See ``docs/preferred.md``."""
 
 from v1lab.preferred.crosscheck import agreement_table, cross_check, orientation_difference
-from v1lab.preferred.experiment import PreferredConfig, run_preferred
+from v1lab.preferred.config import PreferredConfig
+from v1lab.preferred.experiment import run_preferred
 from v1lab.preferred.filters import FilterImages, filter_images
 from v1lab.preferred.gallery import gallery, stretch_contrast
 from v1lab.preferred.measure import chromatic_content, fit_plane_wave, measure_stimulus

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from v1lab.recording import CentreUnitRecorder
-from v1lab.recording._capture import UnitCapture
+from v1lab.recording.capture import UnitCapture
 
 __all__ = ["centre_responses", "rf_box_on_canvas"]
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
-from v1lab._atomic import atomic_path, write_text
+from v1lab.runs.atomic import atomic_path, write_text
 from v1lab.errors import AnalysisError
 from v1lab.preferred.crosscheck import agreement_table, cross_check
 from v1lab.preferred.filters import filter_images
@@ -24,21 +23,7 @@ from v1lab.preferred.measure import measure_stimulus
 from v1lab.preferred.optimise import background_display, optimise_preferred
 from v1lab.preferred.patches import top_patches
 
-__all__ = ["PreferredConfig", "run_preferred"]
-
-
-class PreferredConfig(BaseModel):
-    """The protocol's ``preferred_stimuli:`` section."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    layers: list[str] | None = Field(None, description="layer labels to visualise (default: the first layer)")
-    steps: int = Field(256, ge=1, description="gradient-ascent steps")
-    seed: int = 0
-    channels: list[int] | None = Field(None, description="channels (default: all)")
-    images: str | None = Field(None, description="ImageNet-style folder for the top-k natural patches")
-    k: int = Field(9, ge=1, description="natural patches per unit")
-    max_images: int | None = Field(None, ge=1, description="search only the first N images")
+__all__ = ["run_preferred"]
 
 
 def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd.DataFrame | None = None,

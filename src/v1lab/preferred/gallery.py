@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from v1lab._atomic import atomic_path  # noqa: E402
+from v1lab.runs.atomic import atomic_path  # noqa: E402
 from v1lab.errors import AnalysisError  # noqa: E402
 
 __all__ = ["gallery", "stretch_contrast"]

@@ -32,7 +32,7 @@ from v1lab.images import ImageNetFolder
 from v1lab.preferred._drive import centre_responses, rf_box_on_canvas
 from v1lab.preferred.optimise import background_display
 from v1lab.recording import CentreUnitRecorder
-from v1lab.recording._capture import UnitCapture
+from v1lab.recording.capture import UnitCapture
 from v1lab.stimuli.geometry import Geometry
 
 __all__ = ["TopPatches", "top_patches"]

@@ -2,40 +2,32 @@
 
 The loop is ``layer -> stimulus set -> batches``: stimuli are rendered on the recording device directly on the
 canvas that the layer's centre unit sees (the exact crop, see docs/recording.md), and the network runs only up
-to that layer. Each (layer, set) result is written atomically as soon as it is complete, so an interrupted run
-resumes from the first missing file and gives results identical to an uninterrupted one.
+to that layer. Each set's responses are written atomically as soon as they are complete; once a layer has all
+its sets, they become one responses Dataset (``responses/<layer>.nc``), characterised in memory. An
+interrupted run resumes from the first missing file and gives results identical to an uninterrupted one.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 import yaml
-from pydantic import ValidationError
 from tqdm.auto import tqdm
 
-from v1lab._atomic import atomic_path
-from v1lab.errors import ProtocolError, ReferenceDataError
+from v1lab.errors import RunFolderError
 from v1lab.models import load_model
-from v1lab.population import applicable_references, write_tables
-from v1lab.protocol.run_folder import RunFolder
-from v1lab.protocol.schema import Protocol, load_protocol
-from v1lab.protocol.stimulus_files import load_protocol_stimuli
-from v1lab.references import match_references
-from v1lab.recording import (
-    CentreUnitRecorder,
-    load_responses,
-    resolve_device,
-    responses_to_dataarray,
-    save_responses,
-)
+from v1lab.models.in_memory import PREFIX as MODULE_PREFIX
+from v1lab.protocol.prepare import PreparedRun, check_layers, lesion_config, prepare_run
+from v1lab.protocol.schema import Protocol, layer_entry
+from v1lab.recording import CentreUnitRecorder, layer_dataset, load_layer, resolve_device, save_layer
+from v1lab.runs import Run, RunFolder
+from v1lab.units import write_units
 
-__all__ = ["PreparedRun", "protocol_text", "prepare_run", "run_protocol", "record_layer", "layer_responses"]
+__all__ = ["protocol_text", "run_protocol"]
 
 
 def protocol_text(protocol: Protocol) -> str:
@@ -43,209 +35,169 @@ def protocol_text(protocol: Protocol) -> str:
     return yaml.safe_dump(protocol.model_dump(mode="json", exclude_none=True), sort_keys=False)
 
 
-@dataclass(frozen=True)
-class PreparedRun:
-    """A checked protocol: its stimulus sets and every section validated by its own schema."""
-
-    protocol: Protocol
-    sets: dict
-    roles: object
-    criteria: object
-    preferred: object | None
-    lesion: dict | None
-
-
-def prepare_run(path: str | Path, overrides: dict | None = None) -> PreparedRun:
-    """Load and check a protocol, its stimulus sets and its sections without running anything.
-
-    Every problem is a one-line :class:`~v1lab.errors.ProtocolError` naming the file and the field.
-    """
-    from v1lab.characterise import AnalysisRoles
-    from v1lab.classify import ClassificationCriteria
-    from v1lab.lesion.config import LesionConfig
-    from v1lab.preferred.experiment import PreferredConfig
-
-    path = Path(path)
-    protocol = load_protocol(path, overrides)
-    sets = load_protocol_stimuli(protocol, path)
-    try:
-        match_references(protocol.references)
-    except ReferenceDataError as exc:
-        raise ProtocolError(f"{path}: field 'references': {exc}") from None
-    roles = _section(AnalysisRoles, protocol.analyses.roles, "analyses.roles", path)
-    criteria = _section(ClassificationCriteria, protocol.analyses.criteria, "analyses.criteria", path)
-    preferred = _section(PreferredConfig, protocol.preferred_stimuli, "preferred_stimuli", path)
-    if preferred is not None:
-        titles = [layer.title for layer in protocol.layers]
-        unknown = [name for name in preferred.layers or [] if name not in titles]
-        if unknown:
-            raise ProtocolError(f"{path}: field 'preferred_stimuli.layers': {unknown} are not the protocol's layers "
-                                f"({', '.join(titles)})")
-    # the lesion schema fills units_table/responses from the run folder later; check the rest now
-    _section(LesionConfig, protocol.lesion, "lesion", path)
-    return PreparedRun(protocol, sets, roles, criteria, preferred, protocol.lesion)
-
-
-def _section(schema, data: dict | None, name: str, path: Path):
-    """``schema(**data)``, or None for an absent section; a validation error names the field."""
-    if data is None:
-        return None
-    try:
-        return schema(**data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join([name, *(str(p) for p in err["loc"])])
-        raise ProtocolError(f"{path}: field '{field}': {err['msg']}") from None
-
-
-def record_layer(recorder: CentreUnitRecorder, stim, geometry, *, batch_size: int, progress=None) -> np.ndarray:
-    """Responses (n_stimuli, n_channels) of the recorder's centre units to every stimulus of ``stim``.
-
-    Stimuli are rendered on the recording device one batch at a time, so memory does not grow with the
-    size of the set.
-    """
-    n = len(stim.params)
-    out = []
-    for start in range(0, n, batch_size):
-        rows = np.arange(start, min(start + batch_size, n))
-        images = stim.render(geometry, rows, device=recorder.device)
-        out.append(recorder.record(images))
-        if progress is not None:
-            progress.update(len(rows))
-    return torch.cat(out).numpy() if out else np.zeros((0, recorder.n_channels), np.float32)
-
-
-def layer_responses(folder: RunFolder, layer: str, set_names: list[str]):
-    """The recorded responses of one layer over all its sets, joined along the stimulus dimension.
-
-    Parameters that a set does not have are NaN (numbers) or "" (text) for its stimuli.
-    """
-    tables, values, blank, last = [], [], None, None
-    for name in set_names:
-        last, blank = load_responses(folder.responses_path(layer, name))
-        tables.append(pd.DataFrame({c: last.coords[c].values for c in last.coords
-                                    if last.coords[c].dims == ("stimulus",) and c != "stimulus"}))
-        values.append(last.values)
-    joined = responses_to_dataarray(np.concatenate(values, axis=1).T, pd.concat(tables, ignore_index=True),
-                                    layer=layer, channels=last.channel.values, attrs=dict(last.attrs))
-    return joined, blank
-
-
-def run_protocol(path: str | Path, *, overrides: dict | None = None, out: str | Path | None = None,
-                 resume: str | Path | None = None, device: str | None = None, progress: bool = True,
-                 argv: list[str] | None = None) -> RunFolder:
-    """Run the protocol file at ``path``; return the run folder (new, or the resumed one)."""
-    from v1lab.characterise import characterise_layer
-
-    overrides = dict(overrides or {})
+def _overrides(overrides, model, layers, device) -> dict:
+    out = dict(overrides or {})
+    if isinstance(model, str):
+        out["model"] = model
+    elif model is not None:
+        out["model"] = getattr(model, "spec", None) or f"{MODULE_PREFIX}{type(model).__name__}"
+    if layers is not None:
+        out["layers"] = [layer_entry(item) if isinstance(item, str) else item for item in layers]
     if device is not None:
-        overrides["device"] = device
-    prepared = prepare_run(path, overrides)
-    protocol, sets = prepared.protocol, prepared.sets
-    text = protocol_text(protocol)
-    dev = resolve_device(protocol.device)
-    torch.manual_seed(protocol.seed)
+        out["device"] = device
+    return out
 
-    model = load_model(protocol.model, device=dev)
-    folder = (RunFolder.resume(resume, text) if resume is not None
-              else RunFolder.create(protocol.output.root, protocol.name, out=out))
-    folder.start(protocol_text=text, model_spec=protocol.model, weights_sha256=model.weights_sha256,
-                 device=str(dev), seed=protocol.seed, argv=argv)
+
+def run_protocol(protocol, *, model=None, layers=None, out=None, device: str | None = None,
+                 overrides: dict | None = None, progress: bool = True, resume=None,
+                 argv: list[str] | None = None) -> Run:
+    """Run a protocol as a virtual experiment; return the finished :class:`~v1lab.runs.Run`.
+
+    Parameters
+    ----------
+    protocol : path, dict or Protocol
+        A protocol file, its content as a mapping, or a :class:`~v1lab.protocol.Protocol`. Stimulus-set names
+        of a mapping are looked up under the current directory.
+    model : str, nn.Module or LoadedModel, optional
+        Replaces the protocol's model: a spec string, or a model in hand (a plain module takes ImageNet
+        preprocessing; see :func:`v1lab.load_model`).
+    layers : list of str or dict, optional
+        Replaces the protocol's layers: ``"MODULE"`` or ``"MODULE=LABEL"`` entries.
+    out : path, optional
+        A new (or empty) folder for the run; default ``output.root/<name>-<UTC time>``.
+    device : {"auto", "cpu", "cuda"}, optional
+        Replaces the protocol's device.
+    overrides : dict, optional
+        Dotted-key overrides of any protocol field, e.g. ``{"output.batch_size": 64}``.
+    progress : bool
+        Draw progress bars.
+    resume : path, optional
+        An interrupted run folder to finish (same protocol and model).
+    """
+    prepared = prepare_run(protocol, _overrides(overrides, model, layers, device))
+    with torch.random.fork_rng(devices=[]):   # the run is seeded by the protocol; the caller's state is kept
+        torch.manual_seed(prepared.protocol.seed)
+        return _run(prepared, model, out, resume, progress, argv)
+
+
+def _run(prepared: PreparedRun, model, out, resume, progress: bool, argv) -> Run:
+    p = prepared.protocol
+    dev = resolve_device(p.device)
+    loaded = load_model(model if model is not None and not isinstance(model, str) else p.model, device=dev)
+    check_layers(prepared, loaded.module)
+    text = protocol_text(p)
+    folder = RunFolder.resume(resume, text) if resume is not None else RunFolder.create(p.output.root, p.name,
+                                                                                         out=out)
+    previous = folder.read_manifest().get("weights_sha256", loaded.weights_sha256) if resume is not None else None
+    if resume is not None and previous != loaded.weights_sha256:
+        raise RunFolderError(f"--resume {resume}: the model's weights differ from the run's (sha256 "
+                             f"{str(previous)[:12]}... vs {str(loaded.weights_sha256)[:12]}...)")
+    folder.start(protocol_text=text, model_spec=loaded.spec, weights_sha256=loaded.weights_sha256,
+                 device=str(dev), seed=p.seed, argv=argv)
     print(f"v1lab: run folder {folder.path}", flush=True)
-
     t0 = time.perf_counter()
-    tables = []
-    for layer in protocol.layers:
-        recorder = CentreUnitRecorder(model, layer.name, response=layer.response, device=dev,
-                                      batch_size=protocol.output.batch_size, ppd=protocol.ppd)
-        geometry = recorder.canvas
-        channels = protocol.units.channels(recorder.n_channels)
-        todo = [s for s in sets.values() if not folder.responses_path(layer.title, s.name).exists()]
-        bar = tqdm(total=sum(len(s.params) for s in todo), unit="stim", desc=layer.title,
-                   disable=not progress, leave=True)
-        with bar:
-            blank = None
-            for stim in todo:
-                if blank is None:
-                    blank = recorder.record(stim.blank(geometry, device=dev)).cpu().numpy()[0, channels]
-                responses = record_layer(recorder, stim, geometry, batch_size=protocol.output.batch_size,
-                                         progress=bar)
-                data = responses_to_dataarray(
-                    responses[:, channels], stim.params.assign(set=stim.name), layer=layer.title,
-                    channels=channels, attrs=_layer_attrs(protocol.model, layer, recorder))
-                save_responses(folder.responses_path(layer.title, stim.name), data, blank)
-        joined, blank = layer_responses(folder, layer.title, list(sets))
-        tables.append(characterise_layer(joined, blank, prepared.roles, prepared.criteria,
-                                         fits=protocol.analyses.fits))
-    units = pd.concat(tables, ignore_index=True)
-    _write_table(folder, "units", units, protocol.output.formats)
+    units = pd.concat([_layer_units(prepared, loaded, spec, folder, dev, progress) for spec in p.layers],
+                      ignore_index=True)
+    write_units(units, folder.path, p.output.formats)
     recorded = time.perf_counter() - t0
-    if prepared.preferred is not None:
-        _preferred(prepared.preferred, protocol, model, folder, units, dev)
-    if prepared.lesion is not None:
-        _lesion(prepared.lesion, model, folder, dev, progress)
-    write_tables(units, folder.path, references=applicable_references(protocol.references, units),
-                 seed=protocol.seed, layer_order=[layer.title for layer in protocol.layers])
-    if protocol.output.report:
+    _sections(prepared, loaded, folder, units, dev, progress)
+    from v1lab.population import applicable_references, write_tables
+
+    write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed,
+                 layer_order=[spec.title for spec in p.layers])
+    folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
+                  n_units=len(units))
+    if p.output.report:
         from v1lab.report import build_report
 
         print(f"v1lab: report {build_report(folder.path)}", flush=True)
-    folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
-                  n_units=len(units))
-    return folder
+    return Run(folder.path)
 
 
-def _preferred(config, protocol: Protocol, model, folder: RunFolder, units: pd.DataFrame, device) -> None:
-    """Preferred stimuli of the chosen layers, cross-checked with this run's units (``RUN/preferred/``)."""
-    from v1lab.preferred.experiment import run_preferred
+def _layer_units(prepared: PreparedRun, loaded, spec, folder: RunFolder, device, progress: bool) -> pd.DataFrame:
+    """One layer: its responses Dataset (recorded, or read back when resuming) and its units-table rows."""
+    from v1lab.characterisation import characterise_layer
 
-    chosen = config.layers or [protocol.layers[0].title]
-    for layer in protocol.layers:
-        out = folder.path / "preferred"
-        if layer.title not in chosen or (out / f"gallery_{layer.title}.png").exists():
-            continue  # not asked for, or done before an interruption
-        run_preferred(model, layer.name, out, label=layer.title, units=units, reference="tuning curves (units.csv)",
-                      images=config.images, steps=config.steps, channels=config.channels, k=config.k,
-                      max_images=config.max_images, seed=config.seed, ppd=protocol.ppd, device=device)
-
-
-def _lesion(section: dict, model, folder: RunFolder, device, progress: bool) -> None:
-    """The lesion experiment in its own run folder ``RUN/lesion/`` (resumed if it was interrupted)."""
-    from v1lab.lesion.config import LesionConfig
-    from v1lab.lesion.experiment import config_text, run_lesion_on_model
-
-    config = LesionConfig(**{"units_table": str(folder.file("units.csv")), "responses": str(folder.path),
-                             **section})
-    text = config_text(config, model.spec)
-    path = folder.path / "lesion"
-    sub = RunFolder.resume(path, text) if (path / "manifest.json").is_file() else RunFolder.create(
-        folder.path, "lesion", out=path)
-    sub.start(protocol_text=text, model_spec=model.spec, weights_sha256=model.weights_sha256,
-              device=str(device), seed=config.seed)
-    result, n = run_lesion_on_model(model, config, sub, device=device, progress=progress)
-    sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)), verdicts=result.verdicts)
+    p = prepared.protocol
+    path = folder.layer_path(spec.title)
+    if path.exists():
+        responses = load_layer(path)
+    else:
+        responses = _record_layer(prepared, loaded, spec, folder, device, progress)
+        save_layer(path, responses)
+        shutil.rmtree(folder.parts_folder(spec.title), ignore_errors=True)
+    return characterise_layer(responses, p.analyses.roles, p.analyses.criteria, fits=p.analyses.fits)
 
 
-def _layer_attrs(model_spec: str, layer, recorder: CentreUnitRecorder) -> dict:
-    """Metadata stored with each response file: what was recorded, where, and on which canvas."""
+def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device, progress: bool):
+    """Record every set of one layer (sets already on disk from an interrupted run are read back)."""
+    p = prepared.protocol
+    recorder = CentreUnitRecorder(loaded, spec.name, response=spec.response, device=device,
+                                  batch_size=p.output.batch_size, ppd=p.ppd)
+    channels = p.units.channels(recorder.n_channels)
+    blank = recorder.record(next(iter(prepared.sets.values())).blank(recorder.canvas, device=device))
+    blank = blank.cpu().numpy()[0, channels]
+    attrs = _layer_attrs(p, loaded, spec, recorder)
+    todo = [s for s in prepared.sets.values() if not folder.part_path(spec.title, s.name).exists()]
+    parts = []
+    with tqdm(total=sum(len(s.params) for s in todo), unit="stim", desc=spec.title, disable=not progress) as bar:
+        for stim in prepared.sets.values():
+            part_path = folder.part_path(spec.title, stim.name)
+            if part_path.exists():
+                parts.append(_read_part(part_path, stim.name))
+                continue
+            values = recorder.record_set(stim, progress=bar)[:, channels]
+            save_layer(part_path, layer_dataset([(stim.name, stim.params, values)], blank, channels=channels,
+                                                attrs=attrs))
+            parts.append((stim.name, stim.params, values))
+    return layer_dataset(parts, blank, channels=channels, attrs=attrs)
+
+
+def _read_part(path: Path, name: str) -> tuple:
+    """(set name, parameter table, responses (n_stimuli, n_units)) of a set recorded before an interruption."""
+    ds = load_layer(path)
+    params = pd.DataFrame({c: ds[c].values for c in ds.coords
+                           if ds[c].dims == ("stimulus",) and c not in ("stimulus_id", "set")})
+    return name, params, ds["responses"].transpose("stimulus", "unit").values
+
+
+def _layer_attrs(p: Protocol, loaded, spec, recorder: CentreUnitRecorder) -> dict:
+    """What was recorded, where, and on which canvas: the responses Dataset's global attributes."""
     rf, geometry = recorder.receptive_field, recorder.canvas
     return {
-        "model": model_spec,
-        "module": layer.name,
-        "response": layer.response,
-        "rf_size_px": list(rf.size),
-        "rf_jump_px": list(rf.jump),
-        "rf_centre_px": list(recorder.rf_centre),
-        "crop_box_px": list(recorder.crop_box),
+        "model": loaded.spec, "weights_sha256": loaded.weights_sha256, "seed": p.seed, "ppd": geometry.ppd,
+        "layer": spec.title, "module": spec.name, "response": spec.response,
+        "rf_size_px": list(rf.size), "rf_size_deg": [s / geometry.ppd for s in rf.size],
+        "rf_jump_px": list(rf.jump), "rf_centre_px": list(recorder.rf_centre), "crop_box_px": list(recorder.crop_box),
         "canvas_centre_px": [geometry.centre_y_px, geometry.centre_x_px],
-        "ppd": geometry.ppd,
     }
 
 
-def _write_table(folder: RunFolder, stem: str, table: pd.DataFrame, formats) -> None:
-    for fmt in formats:
-        with atomic_path(folder.file(f"{stem}.{fmt}")) as tmp:
-            if fmt == "csv":
-                table.to_csv(tmp, index=False)
-            else:
-                table.to_parquet(tmp, index=False)
+def _sections(prepared: PreparedRun, loaded, folder: RunFolder, units: pd.DataFrame, device, progress) -> None:
+    """The preferred-stimulus (``RUN/preferred/``) and lesion (``RUN/lesion/``) sections, where present."""
+    p = prepared.protocol
+    config = p.preferred_stimuli
+    for spec in prepared.preferred_layers:
+        out = folder.path / "preferred"
+        if (out / f"gallery_{spec.title}.png").exists():
+            continue  # done before an interruption
+        from v1lab.preferred import run_preferred
+
+        run_preferred(loaded, spec.name, out, label=spec.title, units=units, reference="tuning curves (units table)",
+                      images=config.images, steps=config.steps, channels=config.channels, k=config.k,
+                      max_images=config.max_images, seed=config.seed, ppd=p.ppd, device=device)
+    lesion = lesion_config(prepared, loaded.module)
+    if lesion is None:
+        return
+    from v1lab.lesion.experiment import config_text, run_lesion_on_model
+
+    lesion = lesion.model_copy(update={"units_table": lesion.units_table or str(folder.path),
+                                       "responses": lesion.responses or str(folder.path)})
+    text = config_text(lesion, loaded.spec)
+    path = folder.path / "lesion"
+    sub = RunFolder.resume(path, text) if (path / "manifest.json").is_file() else RunFolder.create(
+        folder.path, "lesion", out=path)
+    sub.start(protocol_text=text, model_spec=loaded.spec, weights_sha256=loaded.weights_sha256,
+              device=str(device), seed=lesion.seed)
+    result, n = run_lesion_on_model(loaded, lesion, sub, device=device, progress=progress)
+    sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)), verdicts=result.verdicts)

@@ -1,9 +1,12 @@
 """The protocol file: a virtual experiment as YAML, validated by a strict schema.
 
 A protocol names the model, the layers (and the response mode), which units, the stimulus sets, the analyses,
-the biological references and the output options. Unknown keys are errors (``extra="forbid"``), so a typo is
-reported instead of ignored. :func:`load_protocol` turns every validation failure into one
-:class:`~v1lab.errors.ProtocolError` line that names the file, the field and what was expected.
+the biological references, the preferred-stimulus and lesion experiments and the output options. Every section
+is a pydantic model validated once, here; unknown keys are errors (``extra="forbid"``) with a did-you-mean, so
+a typo is reported instead of ignored. :func:`load_protocol` turns every validation failure into one
+:class:`~v1lab.errors.ProtocolError` line that names the file, the field and what was expected. A layer has one
+identity in every output, its label (:attr:`LayerSpec.title`); the preferred-stimulus and lesion sections name
+layers by label or by module name.
 """
 
 from __future__ import annotations
@@ -15,11 +18,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from v1lab.characterisation.roles import AnalysisRoles
+from v1lab.classify import ClassificationCriteria
 from v1lab.errors import ProtocolError
+from v1lab.lesion.config import LesionConfig
+from v1lab.preferred.config import PreferredConfig
 
 __all__ = [
     "read_yaml",
     "LayerSpec",
+    "layer_entry",
     "UnitSelection",
     "StimulusRef",
     "AnalysisConfig",
@@ -53,14 +61,20 @@ class LayerSpec(_Strict):
         return self.label or self.name
 
 
+def layer_entry(item: str) -> str | dict:
+    """A command-line layer ``MODULE`` or ``MODULE=LABEL`` as a protocol ``layers`` entry."""
+    module, sep, label = item.partition("=")
+    return {"name": module.strip(), "label": label.strip()} if sep else module.strip()
+
+
 class UnitSelection(_Strict):
     """Which channels of each layer to characterise: all, a half-open range, or a seeded random sample."""
 
-    mode: Literal["all", "range", "sample"] = "all"
-    start: int | None = Field(None, ge=0)
-    stop: int | None = Field(None, ge=1)
+    mode: Literal["all", "range", "sample"] = Field("all", description="every channel, a range, or a sample")
+    start: int | None = Field(None, ge=0, description="first channel of a range")
+    stop: int | None = Field(None, ge=1, description="channel after the last of a range")
     sample: int | None = Field(None, ge=1, description="number of channels drawn at random")
-    seed: int = 0
+    seed: int = Field(0, description="seed of the random sample")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -90,8 +104,8 @@ class UnitSelection(_Strict):
 class StimulusRef(_Strict):
     """A stimulus set used by the protocol: a file (path or name in ``stimuli/``) or an inline definition."""
 
-    file: str | None = None
-    inline: dict[str, Any] | None = None
+    file: str | None = Field(None, description="stimulus-set file: a path, or NAME for stimuli/NAME.yaml")
+    inline: dict[str, Any] | None = Field(None, description="a stimulus-set definition (docs/stimuli.md)")
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -103,8 +117,9 @@ class StimulusRef(_Strict):
 class AnalysisConfig(_Strict):
     """Which stimulus set plays which role in the analysis, and the classification criteria."""
 
-    roles: dict[str, str] = Field(default_factory=dict, description="analysis role -> stimulus-set name")
-    criteria: dict[str, Any] = Field(default_factory=dict, description="overrides of ClassificationCriteria")
+    roles: AnalysisRoles = Field(default_factory=AnalysisRoles, description="analysis role -> stimulus-set name")
+    criteria: ClassificationCriteria = Field(default_factory=ClassificationCriteria,
+                                             description="classification thresholds (cited defaults)")
     fits: bool = Field(True, description="fit tuning-curve models (von Mises, log-Gaussian, ratio of Gaussians, "
                        "Naka-Rushton) to every responsive unit; the slow part of the analysis")
 
@@ -113,28 +128,31 @@ class OutputConfig(_Strict):
     """Where and how results are written."""
 
     root: str = Field("runs", min_length=1, description="folder that receives one new sub-folder per run")
-    formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["csv", "parquet"], min_length=1)
+    formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["csv", "parquet"], min_length=1,
+                                                     description="formats of the units table")
     batch_size: int = Field(256, ge=1, description="stimuli per forward pass (halved on out-of-memory)")
-    report: bool = True
+    report: bool = Field(True, description="build report.html when the run is complete")
 
 
 class Protocol(_Strict):
     """A virtual experiment."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    model: str = Field("resnet50-caffe", min_length=1)
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    seed: int = 0
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="names the run folder")
+    description: str = Field("", description="free text")
+    model: str = Field("resnet50-caffe", min_length=1, description="model spec (docs/models.md)")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="recording device (auto: cuda if available)")
+    seed: int = Field(0, description="seeds everything random in the run")
     ppd: float = Field(28.0, gt=0, description="pixels per degree of visual angle")
-    layers: list[LayerSpec] = Field(min_length=1)
-    units: UnitSelection = Field(default_factory=UnitSelection)
-    stimuli: list[StimulusRef] = Field(min_length=1)
-    analyses: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    layers: list[LayerSpec] = Field(min_length=1, description="recorded layers: a module name, or a mapping")
+    units: UnitSelection = Field(default_factory=UnitSelection, description="which channels of each layer "
+                                 "(all, or a mapping)")
+    stimuli: list[StimulusRef] = Field(min_length=1, description="stimulus sets: NAME, a path, or a mapping")
+    analyses: AnalysisConfig = Field(default_factory=AnalysisConfig, description="roles, criteria, fits")
     references: list[str] = Field(default_factory=list, description="biological reference datasets to compare with")
-    preferred_stimuli: dict[str, Any] | None = None
-    lesion: dict[str, Any] | None = None
-    output: OutputConfig = Field(default_factory=OutputConfig)
+    preferred_stimuli: PreferredConfig | None = Field(None, description="activation maximisation and top-k "
+                                                      "natural patches of chosen layers (docs/preferred.md)")
+    lesion: LesionConfig | None = Field(None, description="inactive units and lesions of one layer (docs/lesion.md)")
+    output: OutputConfig = Field(default_factory=OutputConfig, description="where and how results are written")
 
     @field_validator("layers", mode="before")
     @classmethod
@@ -162,6 +180,17 @@ class Protocol(_Strict):
         if dup:
             raise ValueError(f"layer(s) listed twice: {', '.join(dup)}")
         return self
+
+    def layer(self, name: str, field: str) -> LayerSpec:
+        """The protocol layer that ``name`` names, by label first, then by module name; ``field`` (the
+        referring key) goes into the one-line error."""
+        for match in (lambda spec: spec.title == name, lambda spec: spec.name == name):
+            for spec in self.layers:
+                if match(spec):
+                    return spec
+        labels, modules = (", ".join(getattr(s, a) for s in self.layers) for a in ("title", "name"))
+        raise ProtocolError(f"field '{field}': {name!r} is not one of the protocol's layers (labels: {labels}; "
+                            f"modules: {modules})")
 
 
 def _field(loc) -> str:

@@ -48,7 +48,7 @@ def load_protocol_stimuli(protocol: Protocol, protocol_path: Path) -> dict[str, 
         if stim.name in sets:
             raise ProtocolError(f"{protocol_path}: field 'stimuli.{i}': stimulus set '{stim.name}' is listed twice")
         sets[stim.name] = stim
-    for role, name in protocol.analyses.roles.items():
+    for role, name in protocol.analyses.roles.named().items():
         if name not in sets:
             raise ProtocolError(
                 f"{protocol_path}: field 'analyses.roles.{role}': '{name}' is not one of the protocol's "

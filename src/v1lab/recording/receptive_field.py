@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from v1lab.errors import LayerError, ReceptiveFieldError
-from v1lab.recording._capture import UnitCapture
+from v1lab.recording.capture import UnitCapture
 from v1lab.recording.layers import resolve_layer
 
 __all__ = ["ReceptiveField", "receptive_field", "analytic_receptive_field", "empirical_receptive_field"]

@@ -3,7 +3,7 @@
 Two shortcuts change no number:
 
 1. **Truncation.** The forward pass stops once the recorded layer has run (forward hook + private
-   exception, see :mod:`v1lab.recording._capture`).
+   exception, see :mod:`v1lab.recording.capture`).
 2. **Crop.** The centre unit depends only on the input pixels in its receptive field, so the network is
    fed only a crop that contains that field. The crop is chosen so the cropped network computes the very
    same numbers:
@@ -35,10 +35,11 @@ Pixel coordinates are pixel-centre coordinates as in :class:`v1lab.stimuli.geome
 ``k`` spans ``[k - 0.5, k + 0.5]``.
 """
 
+import numpy as np
 import torch
 
 from v1lab.errors import RecordingError
-from v1lab.recording._capture import UnitCapture
+from v1lab.recording.capture import UnitCapture
 from v1lab.recording._folding import fold_batch_norms
 from v1lab.recording.batching import map_batches, resolve_device
 from v1lab.recording.layers import check_response_mode, resolve_layer
@@ -204,6 +205,21 @@ class CentreUnitRecorder:
         jy, jx = self.receptive_field.jump
         shifted = [(y - y0 // jy, x - x0 // jx) for y, x in self.unit_positions]
         return self._run(images, shifted, truncate=True)
+
+    def record_set(self, stimuli, *, batch_size: int | None = None, progress=None) -> np.ndarray:
+        """Responses (n_stimuli, C) to every stimulus of a :class:`~v1lab.stimuli.StimulusSet`.
+
+        Stimuli are rendered on the recording device, on :attr:`canvas`, ``batch_size`` at a time (default the
+        recorder's), so memory does not grow with the size of the set; ``progress`` (a tqdm bar) is advanced
+        by the number of stimuli recorded.
+        """
+        n, step, out = len(stimuli.params), int(batch_size or self.batch_size), []
+        for start in range(0, n, step):
+            rows = np.arange(start, min(start + step, n))
+            out.append(self.record(stimuli.render(self.canvas, rows, device=self.device)))
+            if progress is not None:
+                progress.update(len(rows))
+        return torch.cat(out).numpy() if out else np.zeros((0, self.n_channels), np.float32)
 
     def record_full(self, images: torch.Tensor) -> torch.Tensor:
         """Responses to full-size images by the naive path (whole image, whole network); as :meth:`record`."""

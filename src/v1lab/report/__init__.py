@@ -1,19 +1,19 @@
 """Figures and the self-contained HTML report of a run folder (``v1lab report RUN_DIR``).
 
-:func:`build_report` reads ``manifest.json``, ``protocol.yaml``, ``units.csv`` and the population tables
+:func:`build_report` reads ``manifest.json``, ``protocol.yaml``, the units table and the population tables
 (recomputing any that is missing with :mod:`v1lab.population`), draws the figures into ``RUN/figures`` and
 writes ``RUN/report.html``: one file, figures embedded as data URIs, no external resources. See
 ``docs/report.md``.
 """
 
-from v1lab.report._methods import METRIC_DEFINITIONS, MetricDefinition, references_used
-from v1lab.report._run import TABLES, RunData, load_run, selected_references
+from v1lab.report._methods import metric_definitions, references_used
+from v1lab.report._run import TABLES, RunData, read_run_data, selected_references
 from v1lab.report._tables import format_value, table_html
 from v1lab.report.build import build_report
 from v1lab.report.figures import plot_class_fractions, plot_reference_distributions, plot_score_heatmap
 
 __all__ = [
-    "build_report", "load_run", "RunData", "TABLES", "selected_references",
+    "build_report", "read_run_data", "RunData", "TABLES", "selected_references",
     "plot_reference_distributions", "plot_class_fractions", "plot_score_heatmap",
-    "format_value", "table_html", "METRIC_DEFINITIONS", "MetricDefinition", "references_used",
+    "format_value", "table_html", "metric_definitions", "references_used",
 ]

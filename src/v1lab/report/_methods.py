@@ -1,8 +1,8 @@
 """The report's methods section: the references a run was compared with, and the metric definitions.
 
 Reference citations come from the shipped :class:`v1lab.references.Reference` records of the references that
-appear in the run's ``comparison.csv``; the metric definitions summarise the docstrings of
-:mod:`v1lab.metrics` (the full text, equations and conventions are in ``docs/metrics.md``).
+appear in the run's ``comparison.csv``; the metric definitions are the units contract's (:mod:`v1lab.units`;
+the full text, equations and conventions are in ``docs/metrics.md``).
 """
 
 from __future__ import annotations
@@ -13,51 +13,16 @@ import pandas as pd
 
 from v1lab.population import MODEL_QUANTITIES
 from v1lab.references import Reference, list_references, load_reference
+from v1lab.units import COLUMNS, Column
 
-__all__ = ["MetricDefinition", "METRIC_DEFINITIONS", "STATISTICS", "ReferenceUse", "references_used"]
-
-
-@dataclass(frozen=True)
-class MetricDefinition:
-    """One ``units.csv`` column: what it measures, in which unit, and after whom."""
-
-    column: str
-    unit: str
-    definition: str
-    source: str
+__all__ = ["metric_definitions", "STATISTICS", "ReferenceUse", "references_used"]
 
 
-METRIC_DEFINITIONS: tuple[MetricDefinition, ...] = (
-    MetricDefinition("circular_variance", "1",
-                     "CV = 1 - |sum_k r_k exp(2i theta_k)| / sum_k |r_k| over the orientation tuning curve (mean "
-                     "response over phase, F0, at the preferred spatial frequency); 0 = one orientation, 1 = flat.",
-                     "Ringach, Shapley & Hawken 2002"),
-    MetricDefinition("preferred_orientation_deg", "deg",
-                     "Orientation of the vector sum of the tuning curve, in [0, 180).", "Ringach et al. 2002"),
-    MetricDefinition("orientation_bandwidth_deg", "deg",
-                     "Half-width of the smoothed, spline-interpolated orientation tuning curve at 1/sqrt(2) of "
-                     "its peak; NaN when it never falls that low.", "Ringach et al. 2002; Marques et al. 2021"),
-    MetricDefinition("orthogonal_preferred_ratio", "1",
-                     "Response at the preferred orientation + 90 deg over the response at the preferred "
-                     "(sampled) orientation.", "Ringach et al. 2002"),
-    MetricDefinition("modulation_ratio", "1",
-                     "F1 / (F0 - blank) of the response over one cycle of spatial phase at the preferred "
-                     "grating; simple when > 1, complex otherwise.", "Skottun et al. 1991"),
-    MetricDefinition("peak_sf_cpd", "cycles/deg",
-                     "Spatial frequency of the peak of the smoothed, spline-interpolated (log2 SF) tuning curve.",
-                     "De Valois, Albrecht & Thorell 1982; Marques et al. 2021"),
-    MetricDefinition("sf_bandwidth_oct", "octaves",
-                     "log2(f_high / f_low), the frequencies either side of the peak where the curve falls to "
-                     "1/sqrt(2) of the peak; NaN when low- or high-pass within the sweep.",
-                     "De Valois et al. 1982; Schiller, Finlay & Volman 1976"),
-    MetricDefinition("surround_suppression_index", "1",
-                     "SI = (R_peak - R_largest) / R_peak over grating diameters (blank subtracted).",
-                     "Cavanaugh, Bair & Movshon 2002"),
-    MetricDefinition("chromatic_ratio", "1",
-                     "Peak response to isoluminant (L-M) gratings over the peak response to luminance gratings "
-                     "(responses above the blank); colour classes: luminance < 0.2 <= colour-luminance <= 6 < "
-                     "colour-preferring (protocol-configurable).", "Johnson, Hawken & Shapley 2001"),
-)
+def metric_definitions() -> tuple[Column, ...]:
+    """The units-table columns the report defines: every metric and class column of the contract
+    (:mod:`v1lab.units`), with unit, definition and source."""
+    return tuple(c for c in COLUMNS if c.kind in ("metric", "flag", "category"))
+
 
 #: The population statistics, one sentence each, with their sources.
 STATISTICS: tuple[tuple[str, str], ...] = (

@@ -16,10 +16,10 @@ import jinja2
 import pandas as pd
 
 from v1lab import __version__
-from v1lab._atomic import write_text
+from v1lab.runs.atomic import write_text
 from v1lab.errors import RunFolderError
-from v1lab.report._methods import METRIC_DEFINITIONS, STATISTICS, references_used
-from v1lab.report._run import RunData, _read_csv, load_run
+from v1lab.report._methods import STATISTICS, metric_definitions, references_used
+from v1lab.report._run import RunData, read_run_data
 from v1lab.report._tables import table_html
 from v1lab.report.figures import plot_class_fractions, plot_reference_distributions, plot_score_heatmap, safe_name
 
@@ -89,14 +89,23 @@ def _extra_section(run_dir: Path, folder: str, title: str, max_rows: int) -> Sec
         if path.suffix.lower() == ".png":
             blocks.append(figure_block(path, rel))
         elif path.suffix.lower() == ".csv":
-            blocks.append(table_block(_read_csv(path), rel, source=rel, max_rows=max_rows))
+            blocks.append(table_block(_read_table(path), rel, source=rel, max_rows=max_rows))
     if not blocks:
         blocks.append(Block("note", note=f"{folder}/ holds no figures or tables."))
     return Section(id=folder, title=title, intro=f"Results found in {folder}/ of the run folder.", blocks=blocks)
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RunFolderError(f"{path}: unreadable CSV ({str(exc).splitlines()[0]})") from None
+
+
 def _run_info(run: RunData) -> list[tuple[str, str]]:
-    m, p = run.manifest, run.protocol
+    m, p = run.run.manifest, run.run.protocol
     layers = []
     for spec in p.get("layers") or []:
         if isinstance(spec, dict):
@@ -179,7 +188,7 @@ def build_report(run_dir, *, n_boot: int = 1000, seed: int | None = None, max_un
     run_dir : path-like
         A run folder with ``manifest.json`` and ``units.csv`` (``protocol.yaml`` is read when present).
         Population and comparison tables that are missing are computed from ``units.csv`` and written
-        (:func:`v1lab.report.load_run`).
+        (:func:`v1lab.report.read_run_data`).
     n_boot, seed : int
         Bootstrap settings used only when ``comparison.csv`` has to be recomputed (seed default: the run's).
     max_unit_rows : int
@@ -197,10 +206,10 @@ def build_report(run_dir, *, n_boot: int = 1000, seed: int | None = None, max_un
     """
     if max_unit_rows < 1:
         raise RunFolderError(f"max_unit_rows: got {max_unit_rows}; expected a positive number of rows")
-    run = load_run(run_dir, n_boot=n_boot, seed=seed)
+    run = read_run_data(run_dir, n_boot=n_boot, seed=seed)
     sections = _sections(run, run.path / "figures", max_unit_rows)
-    p = run.protocol
-    versions = run.manifest.get("versions") or {}
+    p = run.run.protocol
+    versions = run.run.manifest.get("versions") or {}
     html = _environment().get_template("report.html").render(
         title=f"v1lab report: {p.get('name') or run.path.name}",
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -208,7 +217,8 @@ def build_report(run_dir, *, n_boot: int = 1000, seed: int | None = None, max_un
         run_info=_run_info(run),
         versions=[(k, str(v)) for k, v in versions.items()] if isinstance(versions, dict)
         else [("versions", json.dumps(versions))],
-        protocol_text=run.protocol_text, sections=sections, metrics=METRIC_DEFINITIONS, statistics=STATISTICS,
+        protocol_text=run.run.protocol_text, sections=sections, metrics=metric_definitions(),
+        statistics=STATISTICS,
         references=references_used(run.tables["comparison"]),
     )
     return write_text(run.path / "report.html", html)

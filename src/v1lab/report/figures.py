@@ -1,7 +1,7 @@
 """Figures of a run: model distributions over the biological ones, class fractions, the score summary.
 
 Every function draws with matplotlib's object API (no ``pyplot`` state, Agg canvas) in a seaborn style,
-writes PNG files at 150 dpi atomically (:func:`v1lab._atomic.atomic_path`) and returns the paths written.
+writes PNG files at 150 dpi atomically (:func:`v1lab.runs.atomic.atomic_path`) and returns the paths written.
 The numbers drawn come from the run's tables: ``comparison.csv`` (scores and their bootstrap intervals),
 ``population.csv`` (class fractions and Wilson intervals) and, for the histograms, ``units.csv`` binned on
 each reference's own bin edges with :func:`v1lab.population.model_values` (the units the comparison used).
@@ -18,7 +18,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from v1lab._atomic import atomic_path
+from v1lab.runs.atomic import atomic_path
 from v1lab.population import model_values
 from v1lab.references import Reference, list_references, load_reference
 

@@ -5,11 +5,12 @@ Layout of a run folder::
     RUN/
       manifest.json            model, weights sha256, versions, device, seed, protocol text, status
       protocol.yaml            the effective protocol (after command-line overrides)
-      responses/<layer>/<set>.nc   recorded responses (netCDF), one file per layer and stimulus set
-      units.csv, units.parquet     one row per unit (written after the recording)
+      responses/<layer>.nc     the layer's responses to every stimulus set (netCDF, v1lab.recording.dataset)
+      responses/<layer>.parts/<set>.nc   one set's responses while the layer is being recorded (for resuming)
+      units.csv, units.parquet one row per unit (v1lab.units)
       ...
 
-Every file is written atomically (``v1lab._atomic``), so an interrupted run leaves only whole files: resuming
+Every file is written atomically (``v1lab.runs.atomic``), so an interrupted run leaves only whole files: resuming
 keeps every file that exists and computes only what is missing.
 """
 
@@ -25,7 +26,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from v1lab._atomic import write_json, write_text
+from v1lab.runs.atomic import write_json, write_text
 from v1lab.errors import RunFolderError
 
 __all__ = ["RunFolder", "package_versions"]
@@ -118,7 +119,7 @@ class RunFolder:
         write_text(self.path / "protocol.yaml", protocol_text)
         previous = self.read_manifest() if self.manifest_path.is_file() else {}
         manifest = {
-            "v1lab_run": 1,
+            "v1lab_run": 2,
             "model": model_spec,
             "weights_sha256": weights_sha256,
             "device": device,
@@ -144,8 +145,19 @@ class RunFolder:
         write_json(self.manifest_path, manifest)
 
     # -- result paths -----------------------------------------------------------------------------
-    def responses_path(self, layer: str, stimulus_set: str) -> Path:
-        return self.path / "responses" / _safe(layer) / f"{_safe(stimulus_set)}.nc"
+    def layer_path(self, layer: str) -> Path:
+        """A layer's responses: ``responses/<layer>.nc`` (or, in a v1lab 0.1 folder, ``responses/<layer>/``)."""
+        path = self.path / "responses" / f"{_safe(layer)}.nc"
+        legacy = self.path / "responses" / _safe(layer)
+        return legacy if not path.exists() and legacy.is_dir() else path
+
+    def parts_folder(self, layer: str) -> Path:
+        """Where a layer's sets are kept while it is being recorded (removed once the layer's file is written)."""
+        return self.path / "responses" / f"{_safe(layer)}.parts"
+
+    def part_path(self, layer: str, stimulus_set: str) -> Path:
+        """One set's responses while the layer is being recorded."""
+        return self.parts_folder(layer) / f"{_safe(stimulus_set)}.nc"
 
     def file(self, name: str) -> Path:
         return self.path / name

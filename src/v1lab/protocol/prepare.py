@@ -1,0 +1,92 @@
+"""Everything a run checks before it records: the protocol, its stimulus sets, its sections, the model's layers.
+
+Nothing is written here: a protocol that fails any check creates no run folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from v1lab.errors import LayerError, ProtocolError, ReferenceDataError
+from v1lab.protocol.schema import LayerSpec, Protocol, apply_overrides, load_protocol, parse_protocol
+from v1lab.protocol.stimulus_files import load_protocol_stimuli
+from v1lab.references import match_references
+
+__all__ = ["PreparedRun", "prepare_run", "lesion_config", "check_layers"]
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A checked protocol: the protocol, where it came from, its stimulus sets by name, the layers its
+    preferred-stimulus section visualises and its lesion section with the layer resolved."""
+
+    protocol: Protocol
+    source: Path
+    sets: dict
+    preferred_layers: tuple[LayerSpec, ...]
+    lesion: object | None
+
+
+def _parse(protocol, overrides: dict | None) -> tuple[Protocol, Path]:
+    """The protocol (a path, a mapping or a Protocol) with ``overrides`` applied, and the path stimulus files are
+    looked up from (a mapping or object: the current directory)."""
+    if isinstance(protocol, (str, Path)):
+        path = Path(protocol)
+        return load_protocol(path, overrides), path
+    if isinstance(protocol, Protocol):
+        protocol = protocol.model_dump(mode="json", exclude_none=True)
+    if not isinstance(protocol, dict):
+        raise ProtocolError(f"protocol: expected a path, a mapping or a Protocol, got {type(protocol).__name__}")
+    data = apply_overrides(protocol, overrides) if overrides else protocol
+    return parse_protocol(data, source="<protocol>"), Path.cwd() / "<protocol>"
+
+
+def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
+    """Load and check a protocol, its stimulus sets, references and sections, without running anything.
+
+    Every problem is a one-line :class:`~v1lab.errors.ProtocolError` naming the file and the field.
+    """
+    parsed, path = _parse(protocol, overrides)
+    sets = load_protocol_stimuli(parsed, path)
+    try:
+        match_references(parsed.references)
+    except ReferenceDataError as exc:
+        raise ProtocolError(f"{path}: field 'references': {exc}") from None
+    preferred: tuple[LayerSpec, ...] = ()
+    try:
+        if parsed.preferred_stimuli is not None:
+            names = parsed.preferred_stimuli.layers or [parsed.layers[0].title]
+            preferred = tuple(parsed.layer(n, f"preferred_stimuli.layers.{i}") for i, n in enumerate(names))
+        lesion = parsed.lesion
+        if lesion is not None:
+            spec = parsed.layer(lesion.layer, "lesion.layer")
+            lesion = lesion.model_copy(update={"label": spec.title})
+    except ProtocolError as exc:
+        raise ProtocolError(f"{path}: {exc}") from None
+    return PreparedRun(parsed, path, sets, preferred, lesion)
+
+
+def lesion_config(prepared: PreparedRun, module):
+    """The lesion section for ``module``: its ``layer`` is a module of the network (the name given, where the
+    network has such a module, else the named protocol layer's module) and its ``label`` the protocol layer's."""
+    lesion = prepared.lesion
+    if lesion is None:
+        return None
+    if lesion.layer in dict(module.named_modules()):
+        return lesion
+    return lesion.model_copy(update={"layer": prepared.protocol.layer(lesion.layer, "lesion.layer").name})
+
+
+def check_layers(prepared: PreparedRun, module) -> None:
+    """Every layer the protocol names exists in ``module`` (a one-line error naming the field otherwise)."""
+    from v1lab.recording import resolve_layer
+
+    fields = [(f"layers.{i}.name", spec.name) for i, spec in enumerate(prepared.protocol.layers)]
+    if prepared.lesion is not None:
+        fields.append(("lesion.layer", lesion_config(prepared, module).layer))
+    for field, name in fields:
+        try:
+            resolve_layer(module, name)
+        except LayerError as exc:
+            raise ProtocolError(f"{prepared.source}: field '{field}': {exc}") from None
