@@ -16,14 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from v1lab.errors import AnalysisError
 
-__all__ = ["ClassificationCriteria", "classify_units", "responsive_units", "COLOR_CLASSES", "CELL_CLASSES"]
+__all__ = ["ClassificationCriteria", "classify_units", "responsive_units", "response_threshold", "COLOR_CLASSES",
+           "CELL_CLASSES"]
 
 COLOR_CLASSES = ("luminance", "colour-luminance", "colour-preferring")
 CELL_CLASSES = ("unresponsive", "double-opponent", "single-opponent", "non-oriented", "simple", "complex",
                 "unclassified")
 
-_NEEDED = ("peak_response_above_blank", "n_orientations", "orientation_bandwidth_deg", "modulation_ratio", "chromatic_ratio",
-           "uniform_field_ratio", "chromatic_sf_low_ratio", "chromatic_orientation_bandwidth_deg")
+_NEEDED = ("peak_response_above_blank", "n_orientations", "orientation_bandwidth_deg", "modulation_ratio",
+           "chromatic_ratio", "uniform_field_ratio", "chromatic_sf_shape", "chromatic_orientation_bandwidth_deg",
+           "cone_opponency")
+_CONE_OPPONENT = ("L-M", "S-(L+M)")
 
 
 class ClassificationCriteria(BaseModel):
@@ -47,8 +50,10 @@ class ClassificationCriteria(BaseModel):
         "et al. 2002 via Marques et al. 2021).")
     simple_modulation_ratio: float = Field(
         1.0, gt=0.0,
-        description="Simple when F1/(F0 - blank) at the preferred orientation and SF exceeds this; complex "
-        "otherwise (Skottun et al. 1991, Vision Res. 31, 1079-1086).")
+        description="Simple when the modulation ratio F1/F0 (F0 the raw mean response, as in the Ringach 2002 "
+        "database and Brain-Score) at the preferred orientation and SF exceeds this; complex otherwise (Skottun "
+        "et al. 1991, Vision Res. 31, 1079-1086; whether Skottun et al. subtract the spontaneous rate from F0 "
+        "could not be verified).")
     luminance_max_ratio: float = Field(
         0.2, gt=0.0,
         description="Luminance cell when the peak response to isoluminant (L-M) gratings over that to luminance "
@@ -58,11 +63,6 @@ class ClassificationCriteria(BaseModel):
         6.0, gt=0.0,
         description="Colour-preferring cell when that ratio exceeds this (Johnson et al. 2001: sensitivity "
         "index > 6); between the two thresholds: colour-luminance.")
-    chromatic_lowpass_ratio: float = Field(
-        1.0 / np.sqrt(2.0), gt=0.0, le=1.0,
-        description="Spatially low-pass for colour when the chromatic-grating response at the lowest SF tested "
-        "is at least this fraction of the peak (the curve does not fall to the 1/sqrt(2) bandwidth level on "
-        "the low side); band-pass otherwise (Johnson et al. 2001, 2008).")
     uniform_field_min_ratio: float = Field(
         0.5, ge=0.0,
         description="Responds to uniform colour fields when the peak uniform-field response over the peak "
@@ -75,13 +75,19 @@ class ClassificationCriteria(BaseModel):
         "default: Johnson et al. 2008 found most, not all, double-opponent cells orientation-selective.")
 
 
-def responsive_units(peak_above_blank, criteria: ClassificationCriteria | None = None) -> np.ndarray:
-    """Responsive: the largest response above the blank exceeds the criteria's share of the layer's largest."""
+def response_threshold(peak_above_blank, criteria: ClassificationCriteria | None = None) -> float:
+    """The layer's responsiveness threshold: the criteria's share of its largest response above the blank, or
+    the margin, whichever is larger (response units)."""
     c = criteria or ClassificationCriteria()
     peak = np.asarray(peak_above_blank, dtype=float)
-    layer_max = np.nanmax(peak) if np.any(np.isfinite(peak)) else np.nan
-    threshold = max(c.responsive_fraction_of_max * max(layer_max, 0.0), c.responsive_min_margin)
-    return np.isfinite(peak) & (peak > threshold)
+    layer_max = np.nanmax(peak) if np.any(np.isfinite(peak)) else 0.0
+    return float(max(c.responsive_fraction_of_max * max(layer_max, 0.0), c.responsive_min_margin))
+
+
+def responsive_units(peak_above_blank, criteria: ClassificationCriteria | None = None) -> np.ndarray:
+    """Responsive: the largest response above the blank exceeds :func:`response_threshold`."""
+    peak = np.asarray(peak_above_blank, dtype=float)
+    return np.isfinite(peak) & (peak > response_threshold(peak, criteria))
 
 
 def _bool(values, defined) -> pd.Series:
@@ -97,9 +103,9 @@ def classify_units(table: pd.DataFrame, criteria: ClassificationCriteria | None 
     ----------
     table : pandas.DataFrame
         One row per unit with the columns ``peak_response_above_blank``, ``n_orientations`` (orientations in
-        the luminance sweep, 0 or NaN without one), ``orientation_bandwidth_deg``,
-        ``modulation_ratio``, ``chromatic_ratio``, ``uniform_field_ratio``, ``chromatic_sf_low_ratio`` and
-        ``chromatic_orientation_bandwidth_deg`` (NaN where not measured).
+        the luminance sweep, 0 or NaN without one), ``orientation_bandwidth_deg``, ``modulation_ratio``,
+        ``chromatic_ratio``, ``uniform_field_ratio``, ``chromatic_orientation_bandwidth_deg`` (NaN where not
+        measured), ``chromatic_sf_shape`` and ``cone_opponency`` (missing where not measured).
     criteria : ClassificationCriteria, optional
         Thresholds; the cited defaults when omitted.
 
@@ -108,7 +114,8 @@ def classify_units(table: pd.DataFrame, criteria: ClassificationCriteria | None 
     pandas.DataFrame
         Same index; columns ``responsive``, ``orientation_selective``, ``simple`` (nullable boolean),
         ``color_class`` (one of :data:`COLOR_CLASSES` or ``<NA>``), ``single_opponent``, ``double_opponent``
-        (nullable boolean) and ``cell_class`` (one of :data:`CELL_CLASSES`).
+        (nullable boolean), ``cell_class`` (one of :data:`CELL_CLASSES`) and ``response_threshold`` (the layer's
+        responsiveness threshold, response units).
     """
     c = criteria or ClassificationCriteria()
     missing = [k for k in _NEEDED if k not in table.columns]
@@ -132,19 +139,20 @@ def classify_units(table: pd.DataFrame, criteria: ClassificationCriteria | None 
     color_class[middle] = "colour-luminance"
     colour_responsive = has_colour & (ratio >= c.luminance_max_ratio) & responsive
 
-    low = table["chromatic_sf_low_ratio"].to_numpy(float)
-    has_low = np.isfinite(low)
-    lowpass = has_low & (low >= c.chromatic_lowpass_ratio)
-    bandpass = has_low & (low < c.chromatic_lowpass_ratio)
+    shape = table["chromatic_sf_shape"].astype("string").fillna("").to_numpy(str)
+    lowpass, bandpass, has_shape = shape == "low-pass", shape == "band-pass", shape != ""
+    cones = table["cone_opponency"].astype("string").fillna("").to_numpy(str)
+    cone_measured, cone_opponent = cones != "", np.isin(cones, _CONE_OPPONENT)
     uf = table["uniform_field_ratio"].to_numpy(float)
     has_uf = ~np.isnan(uf)
     uf_strong = np.where(has_uf, uf >= c.uniform_field_min_ratio, True)   # absent uniform fields: SF shape decides
     uf_weak = np.where(has_uf, uf < c.uniform_field_min_ratio, True)
-    single = colour_responsive & lowpass & uf_strong
-    double = colour_responsive & bandpass & uf_weak
+    single = colour_responsive & lowpass & uf_strong & (cone_opponent | ~cone_measured)
+    double = colour_responsive & bandpass & uf_weak & cone_opponent
     if c.double_opponent_requires_orientation:
         double &= np.isfinite(table["chromatic_orientation_bandwidth_deg"].to_numpy(float))
-    opp_defined = has_colour & (has_low | ~colour_responsive)
+    single_defined = has_colour & (has_shape | ~colour_responsive)
+    double_defined = single_defined & (~(colour_responsive & bandpass) | cone_measured)
 
     label = np.full(len(table), "unclassified", dtype=object)
     ori_known = has_ori
@@ -163,8 +171,9 @@ def classify_units(table: pd.DataFrame, criteria: ClassificationCriteria | None 
         "orientation_selective": _bool(ori_sel, ori_known),
         "simple": _bool(simple, simple_known & responsive),
         "color_class": color_class,
-        "single_opponent": _bool(single, opp_defined),
-        "double_opponent": _bool(double, opp_defined),
+        "single_opponent": _bool(single, single_defined),
+        "double_opponent": _bool(double, double_defined),
         "cell_class": pd.Series(label, index=table.index, dtype="string"),
+        "response_threshold": response_threshold(table["peak_response_above_blank"].to_numpy(float), c),
     }, index=table.index)
 

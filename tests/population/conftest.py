@@ -18,6 +18,8 @@ def make_layer(model, layer, n, rng, **overrides):
         modulation_ratio=rng.uniform(0, 2, n), peak_sf_cpd=np.exp2(rng.uniform(-1, 3, n)),
         sf_bandwidth_oct=rng.uniform(0.5, 3, n), surround_suppression_index=rng.random(n),
         chromatic_ratio=rng.random(n), preferred_orientation_deg=rng.uniform(0, 180, n),
+        sf_f0_bandwidth_0707_oct=rng.uniform(0.5, 3, n), response_threshold=0.1,
+        f0_above_blank_at_preferred=1.0, luminance_peak_amplitude=1.0, size_peak_amplitude=1.0,
     )
     cols.update(overrides)
     return pd.DataFrame(cols)

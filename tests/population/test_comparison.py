@@ -55,16 +55,48 @@ def test_a_rows_numbers_do_not_depend_on_the_other_rows(two_layers):
     assert not np.allclose(other_seed["similarity"], both["similarity"])
 
 
-def test_inclusion_rules(rng):
+def test_each_reference_computes_the_model_value_by_its_own_definition(rng):
     layer = make_layer("m", "l", 6, rng, responsive=[True, True, True, True, False, False],
                        orientation_bandwidth_deg=[20.0, 95.0, np.nan, 40.0, 20.0, 20.0],
                        preferred_orientation_deg=[170.0, 0.0, 90.0, -30.0, 0.0, 0.0],
-                       sf_bandwidth_oct=[1.0, 2.0, np.nan, 0.0, 1.0, 1.0])
-    assert model_values(layer, "orientation_bandwidth_deg").tolist() == [20.0, 40.0]
-    assert model_values(layer, "orientation_selective_fraction").tolist() == [1.0, 0.0, 0.0, 1.0]
-    assert model_values(layer, "preferred_orientation_deg").tolist() == pytest.approx([-10.0, 0.0, 90.0, 150.0])
-    assert model_values(layer, "sf_bandwidth_ratio_pct").tolist() == pytest.approx([50.0, 25.0, 100.0])
-    assert model_values(layer, "sf_selective_fraction").tolist() == [1.0, 1.0, 0.0, 1.0]
+                       sf_f0_bandwidth_0707_oct=[1.0, 2.0, np.nan, 0.0, 1.0, 1.0],
+                       sf_bandwidth_oct=[9.0] * 6, surround_suppression_index=[0.05, 0.1, np.nan, 0.3, 0.5, 0.5])
+    assert model_values(layer, "ringach2002_orientation_bandwidth").tolist() == [20.0, 40.0]
+    assert model_values(layer, "ringach2002_orientation_selective_fraction").tolist() == [1.0, 0.0, 0.0, 1.0]
+    assert model_values(layer, "devalois1982a_preferred_orientation").tolist() == pytest.approx(
+        [-10.0, 0.0, 90.0, 150.0])
+    # Schiller: the raw-F0 bandwidth at 1/sqrt(2), not the half-amplitude sf_bandwidth_oct
+    assert model_values(layer, "schiller1976_sf_bandwidth").tolist() == pytest.approx([50.0, 25.0, 100.0])
+    assert model_values(layer, "schiller1976_sf_selective_fraction").tolist() == [1.0, 1.0, 0.0, 1.0]
+    assert model_values(layer, "cavanaugh2002_strongly_suppressed_fraction").tolist() == [0.0, 1.0, 1.0]
+
+
+def test_units_enter_only_when_they_respond_to_the_analysis_stimuli(rng):
+    """Ringach: F0 - blank at the preferred grating above the layer's threshold; De Valois b: the luminance
+    amplitude; Cavanaugh: the size curve's peak. A unit just below a threshold is out, just above is in."""
+    layer = make_layer("m", "l", 4, rng, response_threshold=0.1, circular_variance=[0.1, 0.2, 0.3, 0.4],
+                       f0_above_blank_at_preferred=[0.0999, 0.1001, 0.5, 0.5],
+                       luminance_peak_amplitude=[0.5, 0.5, 0.0999, 0.1001],
+                       size_peak_amplitude=[0.5, 0.0999, 0.5, 0.1001], peak_sf_cpd=[1.0, 2.0, 4.0, 8.0],
+                       surround_suppression_index=[0.1, 0.2, 0.3, 0.4])
+    assert model_values(layer, "ringach2002_circular_variance").tolist() == [0.2, 0.3, 0.4]
+    assert model_values(layer, "devalois1982b_peak_sf").tolist() == [1.0, 2.0, 8.0]
+    assert model_values(layer, "cavanaugh2002_surround_suppression_index").tolist() == [0.1, 0.3, 0.4]
+    comp = compare_with_references(layer, ["ringach2002_circular_variance"], n_boot=20).iloc[0]
+    assert comp["n_included"] == 3 and comp["n_model"] == 3
+    assert comp["convention"] == "unverified in the paper (as Brain-Score's code)"
+
+
+def test_similarity_as_a_function_of_the_assumed_pixels_per_degree(rng):
+    """Peak SFs in cycles/pixel are fixed: assuming twice the ppd doubles every value in cycles/deg."""
+    from v1lab.population import ppd_sensitivity
+
+    layer = make_layer("m", "l", 200, rng, peak_sf_cpd=np.exp2(rng.uniform(-1.5, 0.5, 200)))
+    table = ppd_sensitivity(layer, ["devalois1982b_peak_sf"], ppd=28.0, n_boot=50).set_index("ppd")
+    assert table.index.tolist() == [14.0, 20.0, 28.0, 40.0, 56.0] and table.loc[28.0, "in_use"]
+    np.testing.assert_allclose(model_values(layer, "devalois1982b_peak_sf", ppd_scale=2.0),
+                               2.0 * model_values(layer, "devalois1982b_peak_sf"))
+    assert table.loc[56.0, "similarity"] > table.loc[14.0, "similarity"]   # these units prefer low SFs at 28
 
 
 def test_default_references_follow_available_columns(rng):
@@ -86,7 +118,8 @@ def test_layer_without_eligible_units_scores_zero_in_summary(rng):
 
 def test_write_tables(tmp_path, two_layers):
     paths = write_tables(two_layers, tmp_path, n_boot=50, seed=0)
-    assert set(paths) == {"population", "population_long", "depth_tests", "comparison", "most_v1_like"}
+    assert set(paths) == {"population", "population_long", "depth_tests", "comparison", "most_v1_like",
+                          "ppd_sensitivity"}
     comp = pd.read_csv(paths["comparison"])
     assert {"model", "layer", "property", "reference", "n_model", "n_bio", "ks_distance", "similarity", "ci_low",
             "ci_high", "ceiling", "normalised_score"} <= set(comp.columns)

@@ -1,8 +1,10 @@
 """Isoluminant gratings (colour x SF x orientation x phase) and luminance gratings matched to their cone contrast.
 
 The chromatic peak amplitude is the numerator of the chromatic ratio (Johnson, Hawken & Shapley 2001); the
-chromatic SF curve, taken like the luminance one, gives the low-pass / band-pass shape that separates single-
-from double-opponent cells (Johnson et al. 2008); with >= 3 DKL azimuths the preferred axis is read from them.
+chromatic SF curve, taken like the luminance one, gives the peak SF and the observed shape that separates
+single- from double-opponent cells (Johnson et al. 2008): band-pass when the curve falls to 1/sqrt(2) of its
+peak on both sides within the sweep, low-pass when only above it, undetermined when its high side is not
+observed (a v1lab convention, docs/metrics.md); with >= 3 DKL azimuths the preferred axis is read from them.
 Matched luminance gratings (Johnson et al. 2001 equated luminance and chromatic gratings for cone contrast)
 replace the luminance sweep in the denominator of the chromatic ratio.
 """
@@ -17,7 +19,7 @@ from v1lab.characterisation._grid import GRATING, Grid, SetResponses, argmax_eac
 from v1lab.characterisation._role import RoleResult
 from v1lab.errors import AnalysisError
 
-__all__ = ["analyse_chromatic", "analyse_matched_luminance", "check_equated"]
+__all__ = ["analyse_chromatic", "analyse_matched_luminance", "check_equated", "sf_shape"]
 
 _COLOUR = ("color_direction", "dkl_azimuth_deg", "dkl_elevation_deg")
 _CONES = ("l_cone_contrast", "m_cone_contrast", "s_cone_contrast")
@@ -42,14 +44,15 @@ def analyse_chromatic(part: SetResponses, blank: np.ndarray) -> RoleResult:
     oris = grid.level("orientation_deg")
     azimuths = np.array([azimuth_of[k] for k in grid.levels["colour_key"]], dtype=float)
     units = np.arange(len(blank))
+    sfs = grid.level("sf_cpd")
     peak = argmax_each(amp)                                       # (U, 4): (c, s, o, component)
     sf_curves = amp[units, peak[:, 0], :, peak[:, 2], peak[:, 3]]  # (U, S)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        top = sf_curves.max(axis=1)
-        low = np.where((grid.levels["sf_cpd"].size >= 2) & (top > 0), sf_curves[:, 0] / top, np.nan)
     out = pd.DataFrame({"chromatic_peak_amplitude": np.nanmax(amp.reshape(len(units), -1), axis=1),
-                        "chromatic_sf_low_ratio": low,
+                        "chromatic_peak_sf_cpd": np.nan, "chromatic_sf_shape": pd.NA,
                         "chromatic_orientation_bandwidth_deg": np.nan})
+    if sfs.size >= 3 and np.all(sfs > 0):
+        out["chromatic_peak_sf_cpd"] = M.peak_spatial_frequency(sf_curves, sfs)
+        out["chromatic_sf_shape"] = sf_shape(sf_curves, sfs)
     if oris.size >= 3 and np.all(np.isfinite(oris)):   # orientation curve at the (colour, SF) of the largest F0
         at = argmax_each(f0)
         out["chromatic_orientation_bandwidth_deg"] = M.orientation_bandwidth(f0[units, at[:, 0], at[:, 1]], oris)
@@ -59,6 +62,15 @@ def analyse_chromatic(part: SetResponses, blank: np.ndarray) -> RoleResult:
         out["preferred_dkl_azimuth_deg"] = [M.preferred_dkl_azimuth(r[ok], azimuths[ok], axial=True)
                                             for r in per_level]
     return RoleResult(out)
+
+
+def sf_shape(curves: np.ndarray, sfs: np.ndarray) -> pd.Series:
+    """``band-pass``, ``low-pass`` or ``undetermined`` per curve (module docstring); ``<NA>`` without a positive
+    response."""
+    below, above, _ = M.spatial_frequency_falloff(curves, sfs)
+    positive = np.nanmax(curves, axis=1) > 0
+    shape = np.where(below & above, "band-pass", np.where(above, "low-pass", "undetermined"))
+    return pd.Series(np.where(positive, shape, None), dtype="string")
 
 
 def analyse_matched_luminance(part: SetResponses, blank: np.ndarray) -> RoleResult:

@@ -16,6 +16,7 @@ from v1lab import units as U
 from v1lab.characterisation._grid import select
 from v1lab.characterisation._role import FitRequest, RoleResult
 from v1lab.characterisation.chromatic import analyse_chromatic, analyse_matched_luminance, check_equated
+from v1lab.characterisation.closed_loop import unit_optima
 from v1lab.characterisation.luminance import analyse_luminance
 from v1lab.characterisation.roles import AnalysisRoles
 from v1lab.characterisation.sweeps import analyse_contrast, analyse_size
@@ -23,7 +24,7 @@ from v1lab.characterisation.uniform import analyse_uniform
 from v1lab.classify import ClassificationCriteria, classify_units, responsive_units
 from v1lab.errors import AnalysisError
 
-__all__ = ["ANALYSERS", "characterise_layer"]
+__all__ = ["ANALYSERS", "AT_OPTIMUM", "characterise_layer"]
 
 #: Analysis role -> analyser, in the order their columns are combined (a later role's column replaces an
 #: earlier one's: uniform fields give the preferred DKL direction over the chromatic gratings' axis).
@@ -35,6 +36,8 @@ ANALYSERS = {
     "size_sweep": analyse_size,
     "contrast_sweep": analyse_contrast,
 }
+#: Roles whose sets may be shown at each unit's optimum (closed loop): their analysers take the optima.
+AT_OPTIMUM = ("size_sweep", "contrast_sweep")
 
 
 def _identity(responses, blank: np.ndarray) -> pd.DataFrame:
@@ -81,9 +84,13 @@ def _fit(prefix: str, request: FitRequest | None, live: np.ndarray, fits: bool) 
                                      "the responses").to_frame(prefix)
     if request.curves is None:
         return F.FitBatch.not_fitted(model, n, "no data", request.reason).to_frame(prefix)
-    rows = np.flatnonzero(live)
+    seen = np.all(np.isfinite(request.curves), axis=1) if request.curves.size else np.zeros(n, bool)
+    rows = np.flatnonzero(live & seen)
     batch = F.fit_least_squares(model, request.curves[rows], request.x)
-    return batch.place(rows, n, status="skipped", reason="unresponsive unit: nothing to fit").to_frame(prefix)
+    out = batch.place(rows, n, status="skipped", reason="unresponsive unit: nothing to fit")
+    out.status[live & ~seen] = "no data"
+    out.reason[live & ~seen] = "no stimuli of the set at the unit's optimum"
+    return out.to_frame(prefix)
 
 
 def characterise_layer(responses, roles: AnalysisRoles, criteria: ClassificationCriteria | None = None, *,
@@ -96,7 +103,9 @@ def characterise_layer(responses, roles: AnalysisRoles, criteria: Classification
         One layer's responses (:func:`v1lab.recording.layer_dataset`): variable ``responses`` with dims
         ``("unit", "stimulus")`` and ``blank`` (dims ``("unit",)``, the response to the mean-grey screen);
         stimulus coordinates ``set`` and the stimulus parameters (NaN where one does not apply); unit coordinate
-        ``channel``; the ``model`` and ``layer`` as attributes or unit coordinates. Repeated stimuli are averaged.
+        ``channel``; the ``model`` and ``layer`` as attributes or unit coordinates; for closed-loop sets, each
+        unit's optimum (:data:`~v1lab.characterisation.closed_loop.OPTIMUM_VARIABLES`). Repeated stimuli are
+        averaged.
     roles : AnalysisRoles
         Which set plays which role; absent roles give NaN columns.
     criteria : ClassificationCriteria, optional
@@ -117,6 +126,7 @@ def characterise_layer(responses, roles: AnalysisRoles, criteria: Classification
         raise AnalysisError("responses: missing the stimulus coordinate 'set' (stimulus-set name)")
     blank = np.asarray(responses["blank"].values, dtype=float).ravel()
     table = _identity(responses, blank)
+    optima = unit_optima(responses)
     results: dict[str, RoleResult] = {}
     for role, name in roles.named().items():
         part = select(responses, name)
@@ -126,14 +136,16 @@ def characterise_layer(responses, roles: AnalysisRoles, criteria: Classification
             if roles.chromatic_gratings is None or select(responses, roles.chromatic_gratings) is None:
                 continue   # matched only to a chromatic sweep
             check_equated(responses, name, roles.chromatic_gratings)
-        results[role] = ANALYSERS[role](part, blank)
-    for role in ANALYSERS:
-        for col in U.columns_of(role):
-            table[col] = np.nan
+        extra = {"optima": optima} if role in AT_OPTIMUM else {}
+        results[role] = ANALYSERS[role](part, blank, **extra)
+    missing = U.empty_table(len(table))
+    for c in U.MEASURED_COLUMNS:
+        if c.analysis not in ("identity", "all sets", "classification", "ratios"):
+            table[c.name] = missing[c.name].to_numpy()
     for role in ANALYSERS:
         if role in results:
             for col, values in results[role].columns.items():
-                table[col] = np.asarray(values)
+                table[col] = values.to_numpy()
     table = pd.concat([table, _ratios(table)], axis=1)
     classes = classify_units(table, criteria)
     table = pd.concat([table, classes], axis=1)

@@ -14,7 +14,8 @@ from v1lab.metrics.orientation import (
 )
 from v1lab.metrics.phase import modulation_ratio, phase_harmonics
 from v1lab.metrics.size import grating_summation_field, surround_suppression_index
-from v1lab.metrics.spatial_frequency import peak_spatial_frequency, spatial_frequency_bandwidth
+from v1lab.metrics.spatial_frequency import (peak_spatial_frequency, spatial_frequency_bandwidth,
+                                             spatial_frequency_falloff)
 
 __all__ = [
     "circular_variance",
@@ -25,6 +26,7 @@ __all__ = [
     "modulation_ratio",
     "peak_spatial_frequency",
     "spatial_frequency_bandwidth",
+    "spatial_frequency_falloff",
     "surround_suppression_index",
     "grating_summation_field",
     "chromatic_ratio",

@@ -22,7 +22,7 @@ from scipy.interpolate import CubicSpline
 from v1lab.errors import AnalysisError
 from v1lab.metrics._checks import sorted_unique
 
-__all__ = ["peak_spatial_frequency", "spatial_frequency_bandwidth", "SMOOTH_WEIGHTS"]
+__all__ = ["peak_spatial_frequency", "spatial_frequency_bandwidth", "spatial_frequency_falloff", "SMOOTH_WEIGHTS"]
 
 #: Brain-Score's "smooth" window ``[0, 1/5, 1, 1/5, 0]`` normalised to sum 1.
 SMOOTH_WEIGHTS = np.array([1 / 5, 1.0, 1 / 5]) / 1.4
@@ -116,3 +116,33 @@ def spatial_frequency_bandwidth(responses, sf_cpd, *, smoothing: bool = True,
         with np.errstate(divide="ignore", invalid="ignore"):
             edges.append(grid[beside] + b / (b - a) * (grid[at] - grid[beside]))
     return _scalar(np.where(found & (peak > 0), edges[1] - edges[0], np.nan))
+
+
+def spatial_frequency_falloff(responses, sf_cpd, *, smoothing: bool = True, threshold: float = 1.0 / np.sqrt(2.0)):
+    r"""Whether the tuning curve is observed to fall off below and above its peak, and whether its peak is at an
+    end of the sweep.
+
+    On the spline of :func:`peak_spatial_frequency`, with :math:`x^*` its peak: the curve *falls below* when
+    :math:`S(x) \le \theta S(x^*)` for some sampled :math:`x < x^*`, and *falls above* likewise for :math:`x > x^*`
+    (:math:`\theta` = ``threshold``, :math:`1/\sqrt{2}` by default, the level of the bandwidths). A band-pass
+    curve falls on both sides; a low-pass one only above; a curve that does not fall above its peak within the
+    sweep has an unobserved high side (its peak may lie beyond the highest frequency tested).
+
+    Returns
+    -------
+    (falls_below, falls_above, at_edge) : tuple of bool arrays (one value per curve)
+        ``at_edge``: the peak lies at the lowest or highest sampled frequency. All False where the curve has no
+        positive value.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise AnalysisError(f"`threshold`: expected a fraction in (0, 1), got {threshold}")
+    grid, values = _sf_spline(responses, sf_cpd, smoothing)
+    k = np.argmax(values, axis=-1)[..., None]
+    peak = np.take_along_axis(values, k, axis=-1)
+    below = values <= threshold * peak
+    index = np.arange(grid.size)
+    positive = peak[..., 0] > 0
+    falls_below = np.any(below & (index < k), axis=-1) & positive
+    falls_above = np.any(below & (index > k), axis=-1) & positive
+    at_edge = ((k[..., 0] == 0) | (k[..., 0] == grid.size - 1)) & positive
+    return falls_below, falls_above, at_edge

@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from v1lab.runs.atomic import atomic_path
-from v1lab.population._comparison import (MODEL_QUANTITIES, ModelQuantity, applicable_references, compare_with_references,
-                                          model_values, most_v1_like)
+from v1lab.population._comparison import (INCLUSIONS, PPD_GRID, TRANSFORMS, applicable_references,
+                                          compare_with_references, describe_convention, included, model_values,
+                                          most_v1_like, ppd_sensitivity)
 from v1lab.population._depth import depth_tests
 from v1lab.population._similarity import SimilarityResult, bootstrap_similarity, ks_similarity, reference_ceiling
 from v1lab.population._tables import population_long, population_table
@@ -27,16 +28,16 @@ __all__ = [
     "applicable_references",
     "population_table", "population_long", "depth_tests", "compare_with_references", "most_v1_like",
     "model_values", "ks_similarity", "bootstrap_similarity", "reference_ceiling", "SimilarityResult",
-    "ModelQuantity", "MODEL_QUANTITIES", "write_tables",
+    "INCLUSIONS", "PPD_GRID", "TRANSFORMS", "included", "describe_convention", "ppd_sensitivity", "write_tables",
 ]
 
 
 def write_tables(units: pd.DataFrame, folder, *, references=None, n_boot: int = 1000, seed: int = 0,
-                 layer_order=None) -> dict[str, Path]:
+                 layer_order=None, ppd: float = 28.0) -> dict[str, Path]:
     """Write the population and comparison tables for ``units`` into ``folder`` (atomically, CSV).
 
     Returns ``{table name: path}`` for ``population``, ``population_long``, ``depth_tests``,
-    ``comparison`` and ``most_v1_like``.
+    ``comparison``, ``most_v1_like`` and ``ppd_sensitivity`` (``ppd``: the run's pixels per degree).
     """
     comparison = compare_with_references(units, references, n_boot=n_boot, seed=seed)
     tables = {
@@ -44,7 +45,8 @@ def write_tables(units: pd.DataFrame, folder, *, references=None, n_boot: int = 
         "population_long": population_long(units),
         "depth_tests": depth_tests(units, layer_order=layer_order),
         "comparison": comparison,
-        "most_v1_like": most_v1_like(comparison),
+        "most_v1_like": most_v1_like(comparison) if not comparison.empty else pd.DataFrame(),
+        "ppd_sensitivity": ppd_sensitivity(units, references, ppd=ppd, n_boot=n_boot, seed=seed),
     }
     paths = {}
     for name, frame in tables.items():

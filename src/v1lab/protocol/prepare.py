@@ -5,7 +5,7 @@ Nothing is written here: a protocol that fails any check creates no run folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from v1lab.errors import LayerError, ProtocolError, ReferenceDataError
@@ -26,6 +26,12 @@ class PreparedRun:
     sets: dict
     preferred_layers: tuple[LayerSpec, ...]
     lesion: object | None
+    closed_loop: dict = field(default_factory=dict)
+
+    @property
+    def stage1(self) -> dict:
+        """The sets shown to every unit alike, by name."""
+        return {name: s for name, s in self.sets.items() if name not in self.closed_loop}
 
 
 def _parse(protocol, overrides: dict | None) -> tuple[Protocol, Path]:
@@ -64,7 +70,30 @@ def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
             lesion = lesion.model_copy(update={"label": spec.title})
     except ProtocolError as exc:
         raise ProtocolError(f"{path}: {exc}") from None
-    return PreparedRun(parsed, path, sets, preferred, lesion)
+    return PreparedRun(parsed, path, sets, preferred, lesion, _closed_loop(parsed, sets, path))
+
+
+def _closed_loop(protocol: Protocol, sets: dict, path: Path) -> dict:
+    """``{set name: StimulusRef}`` of the closed-loop sets, checked: they need a luminance sweep to take each
+    unit's optimum from, a family with orientation and SF (and size, for ``size_rf``)."""
+    refs = {}
+    for i, (ref, name) in enumerate(zip(protocol.stimuli, sets)):
+        if ref.at is None:
+            continue
+        where = f"{path}: field 'stimuli.{i}.at'"
+        lum = protocol.analyses.roles.luminance_gratings
+        if lum is None or lum == name:
+            raise ProtocolError(f"{where}: a closed-loop set needs analyses.roles.luminance_gratings naming another "
+                                "set, which gives each unit's optimum")
+        columns = sets[name].params.columns
+        if "orientation_deg" not in columns or "sf_cpd" not in columns:
+            raise ProtocolError(f"{where}: set '{name}' (family {sets[name].family}) has no orientation_deg and "
+                                "sf_cpd to set at each unit's optimum; expected a grating-like family")
+        if ref.size_rf is not None and (sets[name].params["size_deg"].nunique(dropna=False) != 1):
+            raise ProtocolError(f"{path}: field 'stimuli.{i}.size_rf': set '{name}' varies size_deg; expected one "
+                                "size_deg, which size_rf replaces")
+        refs[name] = ref
+    return refs
 
 
 def lesion_config(prepared: PreparedRun, module):

@@ -13,11 +13,13 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 import yaml
 from tqdm.auto import tqdm
 
+from v1lab.characterisation.closed_loop import closed_loop_optima, closed_loop_set
 from v1lab.errors import RunFolderError
 from v1lab.models import load_model
 from v1lab.models.in_memory import PREFIX as MODULE_PREFIX
@@ -103,7 +105,7 @@ def _run(prepared: PreparedRun, model, out, resume, progress: bool, argv) -> Run
     _sections(prepared, loaded, folder, units, dev, progress)
     from v1lab.population import applicable_references, write_tables
 
-    write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed,
+    write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed, ppd=p.ppd,
                  layer_order=[spec.title for spec in p.layers])
     folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
                   n_units=len(units))
@@ -130,7 +132,8 @@ def _layer_units(prepared: PreparedRun, loaded, spec, folder: RunFolder, device,
 
 
 def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device, progress: bool):
-    """Record every set of one layer (sets already on disk from an interrupted run are read back)."""
+    """Record every set of one layer: the stage-1 sets, then the closed-loop sets at each unit's optimum (sets
+    already on disk from an interrupted run are read back)."""
     p = prepared.protocol
     recorder = CentreUnitRecorder(loaded, spec.name, response=spec.response, device=device,
                                   batch_size=p.output.batch_size, ppd=p.ppd)
@@ -138,19 +141,43 @@ def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device
     blank = recorder.record(next(iter(prepared.sets.values())).blank(recorder.canvas, device=device))
     blank = blank.cpu().numpy()[0, channels]
     attrs = _layer_attrs(p, loaded, spec, recorder)
-    todo = [s for s in prepared.sets.values() if not folder.part_path(spec.title, s.name).exists()]
-    parts = []
-    with tqdm(total=sum(len(s.params) for s in todo), unit="stim", desc=spec.title, disable=not progress) as bar:
-        for stim in prepared.sets.values():
-            part_path = folder.part_path(spec.title, stim.name)
-            if part_path.exists():
-                parts.append(_read_part(part_path, stim.name))
-                continue
-            values = recorder.record_set(stim, progress=bar)[:, channels]
-            save_layer(part_path, layer_dataset([(stim.name, stim.params, values)], blank, channels=channels,
-                                                attrs=attrs))
-            parts.append((stim.name, stim.params, values))
-    return layer_dataset(parts, blank, channels=channels, attrs=attrs)
+
+    def record(sets: dict, desc: str) -> list:
+        parts, todo = [], [s for s in sets.values() if not folder.part_path(spec.title, s.name).exists()]
+        with tqdm(total=sum(len(s) for s in todo), unit="stim", desc=desc, disable=not progress) as bar:
+            for stim in sets.values():
+                path = folder.part_path(spec.title, stim.name)
+                if path.exists():
+                    parts.append(_read_part(path, stim.name))
+                    continue
+                values = recorder.record_set(stim, progress=bar)[:, channels]
+                save_layer(path, layer_dataset([(stim.name, stim.params, values)], blank, channels=channels,
+                                               attrs=attrs))
+                parts.append((stim.name, stim.params, values))
+        return parts
+
+    parts = record(prepared.stage1, spec.title)
+    if not prepared.closed_loop:
+        return layer_dataset(parts, blank, channels=channels, attrs=attrs)
+    stage1 = layer_dataset(parts, blank, channels=channels, attrs=attrs)
+    optima = closed_loop_optima(stage1, p.analyses.roles, p.analyses.criteria, p.analyses.closed_loop)
+    stage2 = {}
+    for name, ref in prepared.closed_loop.items():
+        stim = closed_loop_set(prepared.sets[name], optima, sizes_deg=_sizes(ref.size_rf, recorder))
+        if stim is not None:
+            stage2[name] = stim
+    parts += record(stage2, f"{spec.title} at optima")
+    return layer_dataset(parts, blank, channels=channels, attrs=attrs,
+                         unit_variables={name: optima[name].to_numpy() for name in optima.columns})
+
+
+def _sizes(size_rf, recorder: CentreUnitRecorder):
+    """Aperture diameters (deg) at multiples of the layer's receptive field, capped at the canvas diagonal."""
+    if size_rf is None:
+        return None
+    ppd, (h, w) = recorder.ppd, recorder.canvas_shape
+    rf_deg, cap = max(recorder.receptive_field.size) / ppd, float(np.hypot(h, w)) / ppd
+    return sorted({round(min(k * rf_deg, cap), 9) for k in size_rf})
 
 
 def _read_part(path: Path, name: str) -> tuple:

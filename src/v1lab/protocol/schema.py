@@ -30,6 +30,7 @@ __all__ = [
     "layer_entry",
     "UnitSelection",
     "StimulusRef",
+    "ClosedLoop",
     "AnalysisConfig",
     "OutputConfig",
     "Protocol",
@@ -106,12 +107,30 @@ class StimulusRef(_Strict):
 
     file: str | None = Field(None, description="stimulus-set file: a path, or NAME for stimuli/NAME.yaml")
     inline: dict[str, Any] | None = Field(None, description="a stimulus-set definition (docs/stimuli.md)")
+    at: Literal["preferred"] | None = Field(
+        None, description="closed loop: show the set at each unit's optimal luminance grating (orientation and SF "
+        "from the luminance_gratings set), replacing the set's own orientation_deg and sf_cpd")
+    size_rf: list[float] | None = Field(
+        None, min_length=1, description="with at: preferred, aperture diameters as multiples of the layer's "
+        "receptive-field size (its larger side), replacing the set's size_deg; capped at the canvas diagonal")
 
     @model_validator(mode="after")
     def _one_source(self):
         if (self.file is None) == (self.inline is None):
             raise ValueError("give exactly one of 'file' or 'inline'")
+        if self.size_rf is not None and (self.at is None or any(not v > 0 for v in self.size_rf)):
+            raise ValueError("size_rf takes positive multiples of the receptive field and needs at: preferred")
         return self
+
+
+class ClosedLoop(_Strict):
+    """Where closed-loop sets are shown: each unit's optimum rounded onto a lattice, so units that share a rounded
+    optimum share their stimuli (0: the luminance sweep's own sample)."""
+
+    orientation_step_deg: float = Field(0.0, ge=0.0, lt=180.0, description="orientations rounded to multiples of "
+                                        "this many degrees")
+    sf_step_oct: float = Field(0.0, ge=0.0, description="spatial frequencies rounded to this many octaves, on a "
+                               "lattice through the luminance sweep's lowest SF")
 
 
 class AnalysisConfig(_Strict):
@@ -120,6 +139,8 @@ class AnalysisConfig(_Strict):
     roles: AnalysisRoles = Field(default_factory=AnalysisRoles, description="analysis role -> stimulus-set name")
     criteria: ClassificationCriteria = Field(default_factory=ClassificationCriteria,
                                              description="classification thresholds (cited defaults)")
+    closed_loop: ClosedLoop = Field(default_factory=ClosedLoop, description="rounding of the optima at which "
+                                    "closed-loop sets (at: preferred) are shown")
     fits: bool = Field(True, description="fit tuning-curve models (von Mises, log-Gaussian, ratio of Gaussians, "
                        "Naka-Rushton) to every responsive unit; the slow part of the analysis")
 

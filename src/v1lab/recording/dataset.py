@@ -38,6 +38,8 @@ _NAMES = {
     "stimulus_id": ("", "stimulus identifier: set name / index in the set"),
     "set": ("", "stimulus-set name"),
     "channel": ("", "channel index in the layer"),
+    "closed_loop_orientation_deg": ("degree", "orientation at which the unit's closed-loop stimuli were shown"),
+    "closed_loop_sf_cpd": ("cycles/degree", "spatial frequency at which the unit's closed-loop stimuli were shown"),
     "orientation_deg": ("degree", "orientation, counter-clockwise from horizontal on screen (0: horizontal stripes)"),
     "sf_cpd": ("cycles/degree", "spatial frequency"),
     "sf_cpp": ("cycles/pixel", "spatial frequency"),
@@ -84,7 +86,8 @@ def _attr(value):
     return value
 
 
-def layer_dataset(parts, blank, *, channels, attrs: dict | None = None) -> xr.Dataset:
+def layer_dataset(parts, blank, *, channels, attrs: dict | None = None, unit_variables: dict | None = None
+                  ) -> xr.Dataset:
     """One layer's responses to every stimulus set as one Dataset (layout in the module docstring).
 
     Parameters
@@ -96,6 +99,8 @@ def layer_dataset(parts, blank, *, channels, attrs: dict | None = None) -> xr.Da
     channels : array_like of int, shape (n_units,)
     attrs : dict, optional
         Metadata (``model``, ``layer``, ``ppd``, receptive field, ...); ``None`` values are dropped.
+    unit_variables : dict, optional
+        More variables with one value per unit (e.g. the optima of closed-loop sets).
     """
     from v1lab import __version__
 
@@ -121,7 +126,9 @@ def layer_dataset(parts, blank, *, channels, attrs: dict | None = None) -> xr.Da
     for col in table.columns.drop("stimulus_id"):
         coords[str(col)] = ("stimulus", _column(table[col]))
     matrix = np.concatenate(values, axis=0).T if values else np.zeros((channels.size, 0), np.float32)
-    ds = xr.Dataset({"responses": (("unit", "stimulus"), matrix), "blank": (("unit",), blank)}, coords=coords)
+    variables = {"responses": (("unit", "stimulus"), matrix), "blank": (("unit",), blank),
+                 **{name: (("unit",), np.asarray(v)) for name, v in (unit_variables or {}).items()}}
+    ds = xr.Dataset(variables, coords=coords)
     for name in list(ds.variables):
         ds[name].attrs.update(_describe(str(name), np.asarray(ds[name].values)))
     clean = {k: _attr(v) for k, v in (attrs or {}).items() if v is not None}

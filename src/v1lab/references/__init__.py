@@ -8,6 +8,7 @@ source, definition, inclusion rule). See ``docs/references.md`` for the list and
 True
 """
 
-from v1lab.references._reference import Citation, Reference, list_references, load_reference, match_references
+from v1lab.references._reference import (CONVENTION_FIELDS, Citation, Reference, list_references, load_reference,
+                                         match_references)
 
-__all__ = ["Citation", "Reference", "list_references", "load_reference", "match_references"]
+__all__ = ["CONVENTION_FIELDS", "Citation", "Reference", "list_references", "load_reference", "match_references"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from v1lab.errors import ReferenceDataError
 
-__all__ = ["Citation", "Reference", "load_reference", "list_references"]
+__all__ = ["CONVENTION_FIELDS", "Citation", "Reference", "load_reference", "list_references"]
 
 _DATA_PACKAGE = "v1lab.references"
 _KINDS = ("distribution", "proportion")
@@ -32,6 +32,9 @@ _REQUIRED = (
     "bin_edges", "counts", "bin_scale", "provenance",
 )
 _CITATION_FIELDS = ("authors", "year", "title", "journal", "volume", "pages", "figure")
+#: The keys of a reference's ``convention`` block (all required).
+CONVENTION_FIELDS = ("model_column", "transform", "eligible", "model_inclusion", "source", "verified", "note")
+_VERIFIED = ("paper", "implementation", "unverified")
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ class Reference:
         How the shipped numbers were obtained (database and checksum, or digitised source).
     subgroups : dict
         Optional per-subgroup counts on the same edges (e.g. simple/complex, foveal/parafoveal).
+    convention : dict
+        How the model's value is computed by this reference's definition (:data:`CONVENTION_FIELDS`):
+        ``model_column`` (a units-table column), ``transform`` and ``eligible`` (named rules of
+        :mod:`v1lab.population`), ``model_inclusion`` (which units enter: a named rule), ``source`` (where the
+        definition was checked), ``verified`` (``paper``, ``implementation`` or ``unverified``) and ``note``.
     """
 
     name: str
@@ -104,6 +112,13 @@ class Reference:
     provenance: dict[str, Any]
     summary: dict[str, Any] = field(default_factory=dict)
     subgroups: dict[str, list[int]] = field(default_factory=dict)
+    convention: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> str:
+        """``paper`` (the definition read in the source's text), ``implementation`` (checked against a published
+        re-implementation, e.g. Brain-Score's, but not in the paper) or ``unverified``."""
+        return str(self.convention.get("verified", "unverified"))
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -183,6 +198,13 @@ def _check(name: str, raw: dict) -> Reference:
     for sub, sub_counts in raw.get("subgroups", {}).items():
         if len(sub_counts) != counts.size:
             raise ReferenceDataError(f"{where}: subgroup {sub!r} has {len(sub_counts)} counts, expected {counts.size}")
+    convention = raw.get("convention", {})
+    missing = [k for k in CONVENTION_FIELDS if k not in convention]
+    if missing:
+        raise ReferenceDataError(f"{where}: `convention` lacks {missing}; expected {list(CONVENTION_FIELDS)}")
+    if convention["verified"] not in _VERIFIED:
+        raise ReferenceDataError(f"{where}: `convention.verified` is {convention['verified']!r}; expected one of "
+                                 f"{_VERIFIED}")
     if raw["name"] != name:
         raise ReferenceDataError(f"{where}: field `name` is {raw['name']!r}; expected the file stem {name!r}")
     return Reference(
@@ -191,7 +213,7 @@ def _check(name: str, raw: dict) -> Reference:
         species=raw["species"], area=raw["area"], n=int(raw["n"]), definition=raw["definition"],
         inclusion=raw["inclusion"], bin_edges=edges, counts=counts, bin_scale=raw["bin_scale"],
         provenance=dict(raw["provenance"]), summary=dict(raw.get("summary", {})),
-        subgroups={k: list(v) for k, v in raw.get("subgroups", {}).items()},
+        subgroups={k: list(v) for k, v in raw.get("subgroups", {}).items()}, convention=dict(convention),
     )
 
 

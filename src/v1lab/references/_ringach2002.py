@@ -71,7 +71,21 @@ def _stats(values: np.ndarray) -> dict[str, float]:
             "mean": float(np.mean(values))}
 
 
-def _payload(name, prop, kind, unit, field, definition, inclusion, edges, values, summary, provenance):
+_BRAINSCORE = ("Brain-Score brain-score/vision: brainscore_vision/benchmarks/marques2020/benchmarks/"
+               "ringach2002_benchmark.py (model side) and data/marques2020/data_packaging/marques_ringach2002.py "
+               "(database side), read")
+_NOT_READ = ("the paper's Methods could not be read; the definition is Brain-Score's re-implementation of it and "
+             "the database's field description")
+
+
+def _convention(column, transform="identity", eligible=None, note=_NOT_READ):
+    """How the model's value is computed by this reference's definition (the units enter as the database's
+    cells do: a response at the preferred grating at least the threshold above the spontaneous rate)."""
+    return {"model_column": column, "transform": transform, "eligible": eligible,
+            "model_inclusion": "luminance_f0", "source": _BRAINSCORE, "verified": "implementation", "note": note}
+
+
+def _payload(name, prop, kind, unit, field, definition, inclusion, edges, values, summary, provenance, convention):
     citation = dict(_CITATION, figure=_CITATION["figure"].format(field=field))
     return {
         "name": name, "property": prop, "kind": kind, "unit": unit, "citation": citation, **_COMMON,
@@ -79,7 +93,7 @@ def _payload(name, prop, kind, unit, field, definition, inclusion, edges, values
         "definition": definition, "inclusion": inclusion,
         "bin_edges": [float(e) for e in edges],
         "counts": _hist(values, edges) if kind == "distribution" else [int(v) for v in values],
-        "bin_scale": "linear", "summary": summary, "provenance": provenance,
+        "bin_scale": "linear", "summary": summary, "provenance": provenance, "convention": convention,
     }
 
 
@@ -101,8 +115,10 @@ def derive_ringach2002(db_path: str | Path) -> dict[str, dict]:
 
     Notes
     -----
-    All 308 cells of the database enter (the population Ringach et al. analysed). Definitions, as in
-    the paper: circular variance :math:`CV = 1 - |\\sum_k r_k e^{2i\\theta_k}| / \\sum_k r_k`;
+    Cells enter as in Brain-Score's packaging of the database (``marques_ringach2002.py``): those whose F0 at
+    the preferred orientation exceeds the spontaneous rate by more than 5 spikes/s (``maxdc > spont + 5``, 304
+    of 308); the model's units enter by the same rule on their own scale (F0 - blank at the preferred
+    grating above the layer's responsiveness threshold). Definitions, as in the paper: circular variance :math:`CV = 1 - |\\sum_k r_k e^{2i\\theta_k}| / \\sum_k r_k`;
     bandwidth = half-width of the tuning curve at :math:`1/\\sqrt{2}` of its peak, in degrees (values
     above 90 mean not selective); orthogonal/preferred ratio :math:`r(\\theta_{pref}+90) / r(\\theta_{pref})`;
     F1/F0 = ``maxfirst / maxdc`` at the preferred orientation (Skottun et al. 1991 criterion: simple
@@ -122,7 +138,10 @@ def derive_ringach2002(db_path: str | Path) -> dict[str, dict]:
         "bin_edges_from": ("Marques, Schrimpf & DiCarlo 2021, brain-score/vision "
                            "brainscore_vision/data/marques2020/data_packaging/marques_ringach2002.py"),
     }
-    all_cells = f"all {n_db} neurons of the database"
+    keep = d["maxdc"] > d["spont"] + 5.0
+    d = {k: v[keep] for k, v in d.items()}
+    all_cells = (f"the {int(keep.sum())} of {n_db} neurons of the database whose F0 at the preferred orientation "
+                 "exceeds the spontaneous rate by more than 5 spikes/s (maxdc > spont + 5, Brain-Score's rule)")
     cv, bw, po = d["orivar"], d["bw"], d["po"]
     f1f0 = d["maxfirst"] / d["maxdc"]
     selective = bw <= _NOT_SELECTIVE_BW
@@ -132,32 +151,37 @@ def derive_ringach2002(db_path: str | Path) -> dict[str, dict]:
         "ringach2002_circular_variance", "circular_variance", "distribution", "1", "orivar",
         "circular variance of the orientation tuning curve, CV = 1 - |sum_k r_k exp(2i theta_k)| / sum_k r_k "
         "(0 = responds to one orientation only, 1 = untuned)",
-        all_cells, np.linspace(0, 1, 14), cv, _stats(cv), prov)
+        all_cells, np.linspace(0, 1, 14), cv, _stats(cv), prov, _convention("circular_variance"))
     out["ringach2002_orientation_bandwidth"] = _payload(
         "ringach2002_orientation_bandwidth", "orientation_bandwidth_deg", "distribution", "deg", "bw",
         "orientation bandwidth: half-width of the tuning curve at 1/sqrt(2) of its peak, in degrees",
         f"orientation-selective neurons (bw <= 90 deg) among {all_cells}; the Brain-Score benchmark "
         "likewise drops bw > 90", np.linspace(0, 90, 18), bw[selective],
-        {**_stats(bw[selective]), "median_all_cells": float(np.median(bw)), "n_all_cells": int(n_db)}, prov)
+        {**_stats(bw[selective]), "median_all_cells": float(np.median(bw)), "n_all_cells": int(bw.size)}, prov,
+        _convention("orientation_bandwidth_deg", eligible="selective_bandwidth"))
     out["ringach2002_orthogonal_preferred_ratio"] = _payload(
         "ringach2002_orthogonal_preferred_ratio", "orthogonal_preferred_ratio", "distribution", "1", "po",
         "response at the orthogonal orientation divided by the response at the preferred orientation",
-        all_cells, np.linspace(0, 1, 14), po, _stats(po), prov)
+        all_cells, np.linspace(0, 1, 14), po, _stats(po), prov, _convention("orthogonal_preferred_ratio"))
     out["ringach2002_modulation_ratio"] = _payload(
         "ringach2002_modulation_ratio", "modulation_ratio", "distribution", "1", "maxfirst / maxdc",
         "F1/F0: first-harmonic amplitude divided by the mean rate, both at the preferred orientation "
         "(maxfirst / maxdc)", all_cells, np.linspace(0, 2, 11), f1f0,
-        {**_stats(f1f0), "fraction_above_1": float(simple.mean())}, prov)
+        {**_stats(f1f0), "fraction_above_1": float(simple.mean())}, prov,
+        _convention("modulation_ratio", note=_NOT_READ + "; F0 is the raw mean rate (maxdc, compared with the "
+                    "spontaneous rate by Brain-Score's inclusion rule), so the model's F0 is not blank-subtracted"))
     out["ringach2002_simple_fraction"] = _payload(
         "ringach2002_simple_fraction", "simple_fraction", "proportion", "1", "maxfirst / maxdc",
         "fraction of cells with F1/F0 > 1 (simple cells by the Skottun et al. 1991 criterion); "
         "counts = [F1/F0 <= 1, F1/F0 > 1]", all_cells, np.array([0.0, 0.5, 1.0]),
         [int((~simple).sum()), int(simple.sum())],
-        {"fraction": float(simple.mean()), "n_simple": int(simple.sum())}, prov)
+        {"fraction": float(simple.mean()), "n_simple": int(simple.sum())}, prov,
+        _convention("simple", transform="flag", eligible="finite:modulation_ratio"))
     out["ringach2002_orientation_selective_fraction"] = _payload(
         "ringach2002_orientation_selective_fraction", "orientation_selective_fraction", "proportion", "1",
         "bw", "fraction of cells with a finite orientation bandwidth (bw <= 90 deg); "
         "counts = [not selective, selective]", all_cells, np.array([0.0, 0.5, 1.0]),
         [int((~selective).sum()), int(selective.sum())],
-        {"fraction": float(selective.mean()), "n_selective": int(selective.sum())}, prov)
+        {"fraction": float(selective.mean()), "n_selective": int(selective.sum())}, prov,
+        _convention("orientation_bandwidth_deg", transform="selective_bandwidth"))
     return out

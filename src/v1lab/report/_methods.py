@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from v1lab.population import MODEL_QUANTITIES
+from v1lab.population import describe_convention
 from v1lab.references import Reference, list_references, load_reference
 from v1lab.units import COLUMNS, Column
 
@@ -71,6 +71,6 @@ def references_used(comparison: pd.DataFrame) -> list[ReferenceUse]:
     uses = []
     for name in pd.unique(comparison["reference"]):
         ref = load_reference(name) if name in shipped else None
-        rule = MODEL_QUANTITIES[ref.property].describe if ref is not None and ref.property in MODEL_QUANTITIES else ""
+        rule = describe_convention(ref) if ref is not None else ""
         uses.append(ReferenceUse(name=str(name), reference=ref, model_rule=rule))
     return uses

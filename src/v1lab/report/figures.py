@@ -109,7 +109,7 @@ def plot_reference_distributions(units: pd.DataFrame, comparison: pd.DataFrame, 
             axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
             for ax, (_, row) in zip(axes, group.iterrows()):
                 ref = refs[row["reference"]]
-                _distribution_panel(ax, ref, model_values(layer_units, ref.property), row, colour)
+                _distribution_panel(ax, ref, model_values(layer_units, ref), row, colour)
             for ax in axes[len(group):]:
                 ax.set_visible(False)
             fig.suptitle(f"{model} - {layer}: model vs macaque V1")

@@ -75,6 +75,12 @@ class StimulusSet:
         """The same stimuli (in degrees) with pixel columns at another ``ppd`` (validated again: Nyquist)."""
         return _build(self.name, self.family, self.description, self._rows, ppd, self.source)
 
+    def expand(self, assignments, *, name: str | None = None) -> "StimulusSet":
+        """The union, over ``assignments`` (mappings of parameter values), of this set's stimuli with those
+        parameters set: e.g. a size sweep shown at several (orientation, SF) optima. Validated again."""
+        rows = [{**row, **dict(assignment)} for assignment in assignments for row in self._rows]
+        return _build(name or self.name, self.family, self.description, rows, self.ppd, self.source)
+
     def blank(self, geometry: Geometry, *, device="cpu", dtype=torch.float32) -> torch.Tensor:
         """The uniform mean-grey screen (1, 3, H, W), identical to the background of every stimulus."""
         levels = np.unique(self.params["mean_luminance"])

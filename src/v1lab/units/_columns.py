@@ -40,7 +40,8 @@ class Column:
         Where the definition comes from.
     kind : str
         ``identity``, ``flag`` (yes/no class), ``category`` (a class label), ``metric`` (a published tuning
-        metric), ``measure`` (an amplitude or other number the metrics are made of), ``count`` or ``fit``.
+        metric), ``measure`` (an amplitude or other number the metrics are made of), ``count``, ``note`` (text
+        about how a value was obtained) or ``fit``.
     period : float or None
         For angles: the period (180 for orientations, 360 for DKL azimuths) on which values are compared.
     summarised : bool
@@ -81,19 +82,32 @@ MEASURED_COLUMNS: tuple[Column, ...] = (
          "spline-interpolated F0 orientation curve; NaN when it never falls that low", "luminance_gratings",
          f"{_RINGACH_2002}; {_BRAINSCORE}", summarised=True),
     _col("orthogonal_preferred_ratio", "float64", "1", "response at the preferred orientation + 90 deg over "
-         "the response at the preferred (sampled) orientation", "luminance_gratings", _RINGACH_2002, summarised=True),
-    _col("modulation_ratio", "float64", "1", "F1 / (F0 - blank) over one cycle of spatial phase at the "
-         "preferred grating", "luminance_gratings", "Skottun et al. 1991, Vision Res. 31, 1079-1086", summarised=True),
-    _col("simple", "boolean", "", "modulation ratio above the criterion (simple) or not (complex), among "
-         "responsive units", "classification", "Skottun et al. 1991, Vision Res. 31, 1079-1086", kind="flag"),
+         "the response at the preferred (sampled) orientation", "luminance_gratings", _RINGACH_2002,
+         summarised=True),
+    _col("modulation_ratio", "float64", "1", "F1 / F0 over one cycle of spatial phase at the preferred grating, "
+         "F0 the raw mean response (as the Ringach database's maxfirst / maxdc); at most 2 for a non-negative "
+         "response", "luminance_gratings", f"Skottun et al. 1991; {_RINGACH_2002} database; {_BRAINSCORE}",
+         summarised=True),
+    _col("modulation_ratio_above_blank", "float64", "1", "F1 / (F0 - blank) at the same grating: the ratio with "
+         "the response to the blank removed from the mean", "luminance_gratings", "Skottun et al. 1991 (variant)"),
+    _col("simple", "boolean", "", "modulation ratio (raw F1 / F0) above the criterion (simple) or not (complex), "
+         "among responsive units", "classification", "Skottun et al. 1991, Vision Res. 31, 1079-1086",
+         kind="flag"),
     _col("peak_sf_cpd", "float64", "cycles/deg", "spatial frequency at the peak of the smoothed, "
          "spline-interpolated (log2 SF) tuning curve", "luminance_gratings", f"{_DEVALOIS_1982}; {_BRAINSCORE}",
          summarised=True),
-    _col("sf_bandwidth_oct", "float64", "octaves", "log2(f_high / f_low) where the SF curve falls to 1/sqrt(2) "
-         "of its peak either side; NaN when low- or high-pass within the sweep", "luminance_gratings",
-         f"{_DEVALOIS_1982}; Schiller, Finlay & Volman 1976", summarised=True),
-    _col("surround_suppression_index", "float64", "1", "(R_peak - R_largest) / R_peak over grating diameters, "
-         "blank subtracted", "size_sweep", _CAVANAUGH_2002, summarised=True),
+    _col("peak_sf_at_edge", "boolean", "", "the SF curve peaks at the lowest or highest SF of the sweep (the "
+         "peak SF is a bound, not an observed peak)", "luminance_gratings", kind="flag"),
+    _col("sf_bandwidth_oct", "float64", "octaves", "log2(f_high / f_low) where the SF curve falls to half its "
+         "peak either side (full width at half amplitude); NaN when it does not within the sweep",
+         "luminance_gratings", f"{_DEVALOIS_1982} (convention unverified)", summarised=True),
+    _col("sf_bandwidth_0707_oct", "float64", "octaves", "the same at 1/sqrt(2) of the peak (Brain-Score's "
+         "threshold)", "luminance_gratings", _BRAINSCORE),
+    _col("sf_f0_bandwidth_0707_oct", "float64", "octaves", "log2(f_high / f_low) at 1/sqrt(2) of the peak of the "
+         "raw F0 SF curve at the (SF, orientation) of the largest F0: the Schiller comparison's curve",
+         "luminance_gratings", f"Schiller, Finlay & Volman 1976 via {_BRAINSCORE}"),
+    _col("surround_suppression_index", "float64", "1", "(R_peak - R_largest) / R_peak over grating diameters at "
+         "the unit's optimal grating, blank subtracted", "size_sweep", _CAVANAUGH_2002, summarised=True),
     _col("gsf_deg", "float64", "deg", "grating summation field: smallest diameter reaching 95 % of the peak",
          "size_sweep", _CAVANAUGH_2002),
     _col("chromatic_ratio", "float64", "1", "peak isoluminant-grating amplitude over peak luminance-grating "
@@ -105,18 +119,37 @@ MEASURED_COLUMNS: tuple[Column, ...] = (
          "uniform_fields, chromatic_gratings", "Derrington, Krauskopf & Lennie 1984", period=360.0),
     _col("color_class", "string", "", "luminance, colour-luminance or colour-preferring, from the chromatic "
          "ratio", "classification", _JOHNSON_2001, kind="category"),
-    _col("single_opponent", "boolean", "", "colour-responsive, spatially low-pass for colour, strong uniform-"
-         "field response", "classification", _JOHNSON_2008, kind="flag"),
-    _col("double_opponent", "boolean", "", "colour-responsive, spatially band-pass for colour, weak uniform-"
-         "field response", "classification", _JOHNSON_2008, kind="flag"),
+    _col("chromatic_peak_sf_cpd", "float64", "cycles/deg", "spatial frequency at the peak of the chromatic SF "
+         "curve (spline as peak_sf_cpd)", "chromatic_gratings", _JOHNSON_2008),
+    _col("chromatic_sf_shape", "string", "", "band-pass (falls to 1/sqrt(2) of its peak on both sides within the "
+         "sweep), low-pass (only above the peak) or undetermined (the high side is not observed)",
+         "chromatic_gratings", f"{_JOHNSON_2008}; criterion a v1lab convention", kind="category"),
+    _col("cone_opponency", "string", "", "non-opponent, L-M or S-(L+M), from the signs of the cone weights",
+         "cone_isolating", "v1lab convention (docs/metrics.md)", kind="category"),
+    _col("single_opponent", "boolean", "", "colour-responsive, low-pass for colour, strong uniform-field response "
+         "(and cone-opponent where cone weights were measured)", "classification", _JOHNSON_2008, kind="flag"),
+    _col("double_opponent", "boolean", "", "colour-responsive, observed band-pass for colour, weak uniform-field "
+         "response and cone-opponent weights; <NA> without cone weights", "classification", _JOHNSON_2008,
+         kind="flag"),
     _col("cell_class", "string", "", "primary label: unresponsive, double-opponent, single-opponent, "
          "non-oriented, simple, complex or unclassified", "classification", kind="category"),
     _col("blank", "float64", "response", "response to the uniform mean-grey screen", "all sets",
          kind="measure"),
     _col("peak_response_above_blank", "float64", "response", "largest response minus the blank over every "
          "stimulus of every set", "all sets", kind="measure"),
+    _col("response_threshold", "float64", "response", "the layer's responsiveness threshold: the criterion's "
+         "fraction of the layer's largest response above the blank (and its margin)", "classification",
+         _BRAINSCORE, kind="measure"),
     _col("n_orientations", "float64", "1", "orientations in the luminance sweep", "luminance_gratings",
          kind="count"),
+    _col("optimum_orientation_deg", "float64", "deg", "orientation of the luminance grating of largest F0 (the "
+         "sampled optimum, where closed-loop sets are shown)", "luminance_gratings", kind="measure",
+         period=180.0),
+    _col("optimum_sf_cpd", "float64", "cycles/deg", "spatial frequency of that grating", "luminance_gratings",
+         kind="measure"),
+    _col("f0_above_blank_at_preferred", "float64", "response", "F0 - blank at the luminance grating of largest "
+         "F0: the inclusion quantity of the Ringach and Schiller comparisons", "luminance_gratings",
+         _BRAINSCORE, kind="measure"),
     _col("luminance_peak_amplitude", "float64", "response", "largest max(F0 - blank, F1) over the luminance "
          "sweep", "luminance_gratings", _JOHNSON_2001, kind="measure"),
     _col("matched_luminance_peak_amplitude", "float64", "response", "largest max(F0 - blank, F1) over the "
@@ -126,10 +159,20 @@ MEASURED_COLUMNS: tuple[Column, ...] = (
          "sweep", "chromatic_gratings", _JOHNSON_2001, kind="measure"),
     _col("uniform_peak_response", "float64", "response", "largest uniform-field response above the blank",
          "uniform_fields", _JOHNSON_2008, kind="measure"),
-    _col("chromatic_sf_low_ratio", "float64", "1", "isoluminant amplitude at the lowest SF over its peak along "
-         "the chromatic SF curve (low-pass near 1)", "chromatic_gratings", _JOHNSON_2008, kind="measure"),
+    _col("size_peak_amplitude", "float64", "response", "largest max(F0 - blank, F1) of the size curve at the "
+         "unit's optimal grating: the inclusion quantity of the Cavanaugh comparison", "size_sweep",
+         _CAVANAUGH_2002, kind="measure"),
     _col("chromatic_orientation_bandwidth_deg", "float64", "deg", "orientation bandwidth of the isoluminant F0 "
          "orientation curve", "chromatic_gratings", _JOHNSON_2008, kind="measure"),
+    _col("cone_weight_l", "float64", "1", "L-cone weight: the unit's response per unit L-cone contrast, the three "
+         "weights L1-normalised (relative signs carry the meaning)", "cone_isolating", _V1LAB, kind="measure"),
+    _col("cone_weight_m", "float64", "1", "M-cone weight, as cone_weight_l", "cone_isolating", _V1LAB,
+         kind="measure"),
+    _col("cone_weight_s", "float64", "1", "S-cone weight, as cone_weight_l", "cone_isolating", _V1LAB,
+         kind="measure"),
+    _col("cone_fit_r2", "float64", "1", "R^2 of the cone-weight fit", "cone_isolating", _V1LAB, kind="measure"),
+    _col("cone_estimator", "string", "", "first harmonic (phase-sensitive units) or energy (phase-invariant "
+         "units and uniform fields)", "cone_isolating", _V1LAB, kind="note"),
 )
 
 #: Fit column prefix -> (tuning-curve model, the analysis whose curve it fits).
