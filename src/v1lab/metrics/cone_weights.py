@@ -12,8 +12,9 @@ Lennie 1984; Johnson, Hawken & Shapley 2008). Two estimators, one for each way a
   and the constant. Solve :math:`F_1 = D u` by complex least squares, then :math:`u = w z` up to noise: rotate
   by :math:`\theta = \tfrac12 \arg \sum_j u_j^2` and keep :math:`w = \mathrm{Re}(u\, e^{-i\theta})`.
 * **energy** (phase-invariant units, or no phase): amplitudes :math:`A_k = F_{0,k} - b \propto |d_k \cdot w|`
-  (an energy unit, and the mean of a rectified one), so :math:`A_k^2 = d_k^\top W d_k` with
-  :math:`W = w w^\top`, linear in the 6 entries of the symmetric :math:`W`. Solve by least squares
+  (an energy unit, and the mean of a rectified one; an amplitude below 0 counts as 0), so
+  :math:`A_k^2 = d_k^\top W d_k` with :math:`W = w w^\top`, linear in the 6 entries of the symmetric
+  :math:`W`. Solve by least squares
   (:math:`K \geq 6` directions spanning the quadratic forms) and take :math:`w = \sqrt{\lambda_1} v_1` from the
   largest eigenpair.
 
