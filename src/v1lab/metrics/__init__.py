@@ -6,6 +6,7 @@ result is NaN; inputs that do not fit the definition raise :class:`v1lab.errors.
 """
 
 from v1lab.metrics.chromatic import chromatic_ratio, preferred_dkl_azimuth, uniform_field_ratio
+from v1lab.metrics.cone_weights import ConeWeights, cone_opponency, cone_weights
 from v1lab.metrics.orientation import (
     circular_variance,
     orientation_bandwidth,
@@ -32,4 +33,7 @@ __all__ = [
     "chromatic_ratio",
     "uniform_field_ratio",
     "preferred_dkl_azimuth",
+    "ConeWeights",
+    "cone_weights",
+    "cone_opponency",
 ]

@@ -30,13 +30,17 @@ each scaled by ``k`` = the largest modulation along it inside the sRGB gamut aro
 ``(lum, rg, s)`` has cone contrast ``c = lum k_lum e_lum + rg k_rg e_rg + s k_s e_s``; azimuth ``az`` and elevation
 ``el`` (degrees) give ``(lum, rg, s) = (sin el, cos el cos az, cos el sin az)``: az 0 = +L-M ("red"),
 az 90 = +S ("violet"), el 90 = luminance increment.
+
+Cone-isolating directions: the DKL direction of the cone-contrast vector ``e_L = (1, 0, 0)`` (or ``e_M``,
+``e_S``) is ``dkl = B^-1 e`` with ``B`` the scaled basis above, and its angles follow from
+``(lum, rg, s) / |(lum, rg, s)|`` (:func:`cone_isolating_direction`); S-isolating is az 90, el 0.
 """
 
 import colour
 import numpy as np
 import torch
 
-from v1lab.errors import GamutError
+from v1lab.errors import GamutError, StimulusError
 
 __all__ = [
     "REFERENCE_GREY",
@@ -51,6 +55,7 @@ __all__ = [
     "luminance",
     "background_rgb",
     "dkl_direction",
+    "cone_isolating_direction",
     "dkl_to_cone_contrast",
     "cone_contrast_to_dkl",
     "srgb_to_dkl",
@@ -145,6 +150,28 @@ def dkl_direction(azimuth_deg, elevation_deg) -> np.ndarray:
     """Unit DKL vectors ``(..., 3)`` = ``(lum, rg, s)`` for azimuth and elevation in degrees."""
     az, el = np.deg2rad(np.asarray(azimuth_deg, float)), np.deg2rad(np.asarray(elevation_deg, float))
     return np.stack([np.sin(el), np.cos(el) * np.cos(az), np.cos(el) * np.sin(az)], axis=-1)
+
+
+def cone_isolating_direction(cone: str) -> tuple[float, float]:
+    """DKL ``(azimuth_deg, elevation_deg)`` of the increment of one cone class alone.
+
+    The cone-contrast vector ``e`` (``(1, 0, 0)`` for ``"L"``, ``(0, 1, 0)`` for ``"M"``, ``(0, 0, 1)`` for
+    ``"S"``) has DKL point ``(lum, rg, s) = B^-1 e``; the direction's angles are
+    ``az = atan2(s, rg) mod 360`` and ``el = atan2(lum, sqrt(rg^2 + s^2))`` (degrees). The basis ``B`` does not
+    depend on the grey background (cone contrasts are relative to it), so neither do the angles.
+
+    Examples
+    --------
+    >>> [round(a, 4) for a in cone_isolating_direction("L")]
+    [350.2029, 8.3274]
+    >>> cone_isolating_direction("S")
+    (90.0, 0.0)
+    """
+    if cone not in ("L", "M", "S"):
+        raise StimulusError(f"cone_isolating_direction: field 'cone' is {cone!r}, expected 'L', 'M' or 'S'")
+    lum, rg, s = cone_contrast_to_dkl(np.eye(3)["LMS".index(cone)])
+    azimuth = float(np.rad2deg(np.arctan2(s, rg)) % 360.0)
+    return (0.0 if azimuth == 360.0 else azimuth), float(np.rad2deg(np.arctan2(lum, np.hypot(rg, s))))
 
 
 def dkl_to_cone_contrast(dkl: np.ndarray, mean_luminance: float = REFERENCE_GREY) -> np.ndarray:

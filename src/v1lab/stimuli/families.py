@@ -73,7 +73,18 @@ _COLOUR = {"contrast": Param(1.0), "mean_luminance": Param(colorimetry.REFERENCE
 #: Parameters whose values select code paths (rendered in groups); all others are numbers.
 CATEGORICAL = ("waveform", "aperture", "polarity", "opponency", "color_direction")
 
-_NAMED = {"luminance": (0.0, 90.0), "L-M": (0.0, 0.0), "S": (90.0, 0.0)}
+
+def _opposite(angles: tuple[float, float]) -> tuple[float, float]:
+    """The DKL direction opposite to ``(azimuth, elevation)``: the negated unit vector."""
+    return (angles[0] + 180.0) % 360.0, -angles[1]
+
+
+_L, _M = colorimetry.cone_isolating_direction("L"), colorimetry.cone_isolating_direction("M")
+#: Named colour directions -> (azimuth, elevation) in degrees; ``L`` and ``M`` are cone-isolating increments
+#: (their angles computed from the colour chain), ``-L`` and ``-M`` the decrements.
+_NAMED = {"luminance": (0.0, 90.0), "L-M": (0.0, 0.0), "S": (90.0, 0.0), "L": _L, "M": _M,
+          "-L": _opposite(_L), "-M": _opposite(_M)}
+_BY_ANGLES = {angles: name for name, angles in _NAMED.items()}
 _DKL = re.compile(r"^dkl\(\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\)$")
 
 
@@ -92,13 +103,11 @@ def parse_direction(name) -> tuple[float, float] | None:
 
 
 def direction_name(azimuth_deg: float, elevation_deg: float) -> str:
-    """Canonical name: ``luminance``, ``L-M``, ``S`` or ``dkl(az,el)``."""
+    """Canonical name: ``luminance``, ``L-M``, ``S``, ``L``, ``M``, ``-L``, ``-M`` or ``dkl(az,el)``."""
     az = float(azimuth_deg) % 360.0
     if elevation_deg == 90.0:
         return "luminance"
-    if elevation_deg == 0.0 and az in (0.0, 90.0):
-        return "L-M" if az == 0.0 else "S"
-    return f"dkl({az:g},{elevation_deg:g})"
+    return _BY_ANGLES.get((az, float(elevation_deg)), f"dkl({az:g},{elevation_deg:g})")
 
 
 def _fail(kind, source, field, row, value, expected):
@@ -188,7 +197,7 @@ def _resolve_colour(df: pd.DataFrame, source: str) -> tuple[np.ndarray, np.ndarr
             parsed = parse_direction(df["color_direction"].iloc[i])
             if parsed is None:
                 _fail(StimulusError, source, "color_direction", i, df["color_direction"].iloc[i],
-                      "'luminance', 'L-M', 'S' or 'dkl(azimuth_deg,elevation_deg)'")
+                      "'luminance', 'L-M', 'S', 'L', 'M', '-L', '-M' or 'dkl(azimuth_deg,elevation_deg)'")
             az[i], el[i] = parsed
         elif angles[i].any():
             az[i] = df["dkl_azimuth_deg"].iloc[i] if angles[i, 0] else 0.0

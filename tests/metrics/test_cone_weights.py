@@ -1,0 +1,158 @@
+"""Cone weights and cone opponency on planted units whose weights are computed here, analytically, from the colour
+chain (published CIE 170-2 LMS -> XYZ, colour-science's sRGB primaries and transfer function), not from v1lab.
+
+A planted unit reads one pixel of a grating through its display-space weights ``b``: at phase ``phi`` the pixel's
+linear RGB is ``0.5 + dRGB_k cos(phi - phi0)`` with ``dRGB_k = LMS_TO_RGB (lms0 * c d_k)``; the drive is
+``b . (V - V0)`` on display values ``V`` (gamma-encoded) or ``b . (rgb - 0.5)`` on linear RGB. Small-signal
+analysis gives cone weights ``w ∝ lms0 * (LMS_TO_RGB^T b)`` (the common gain of the transfer function at the
+grey drops out of the L1 normalisation).
+"""
+
+import colour
+import numpy as np
+import pytest
+
+from v1lab.errors import AnalysisError
+from v1lab.metrics.cone_weights import cone_opponency, cone_weights
+
+_LMS_TO_XYZ = np.array([[1.94735469, -1.41445123, 0.36476327],
+                        [0.68990272, 0.34832189, 0.0],
+                        [0.0, 0.0, 1.93485343]])
+_RGB_TO_XYZ = np.asarray(colour.RGB_COLOURSPACES["sRGB"].matrix_RGB_to_XYZ)
+_LMS_TO_RGB = np.linalg.inv(np.linalg.solve(_LMS_TO_XYZ, _RGB_TO_XYZ))
+_LMS0 = np.linalg.solve(_LMS_TO_RGB, np.full(3, 0.5))
+# cone contrasts of the 8 directions of stimuli/cone_isolating.yaml at full gamut (rounded: any d_k will do)
+DIRECTIONS = np.array([[0.188, 0, 0], [0, 0.225, 0], [0, 0, 0.86], [1, 1, 1], [0.064, -0.149, 0],
+                       [0.058, -0.134, 0.778], [-0.065, 0.151, 0.875], [0.5, 0.5, 0.93]])
+PHASES = np.arange(4) * 90.0
+
+# display-space weights b, whether they act on gamma-encoded display values, and the expected class
+UNITS = {
+    "luminance": (_RGB_TO_XYZ[1], False, "non-opponent"),            # CIE Y weights on linear RGB
+    "equal_rgb": (np.ones(3), True, "L-M"),                          # R + G + B on display values
+    "blue_minus_luminance": (np.array([0, 0, 1.0]) - _RGB_TO_XYZ[1], True, "S-(L+M)"),
+    "blue_minus_red_green": (np.array([-0.5, -0.5, 1.0]), True, "L-M"),  # B - (R+G)/2: L against M and S
+}
+
+
+def analytic_weights(b):
+    w = _LMS0 * (_LMS_TO_RGB.T @ b)
+    w = w / np.abs(w).sum()
+    return w if w[np.argmax(np.abs(w))] > 0 else -w
+
+
+def drive(b, display, scale, phases, phi0=25.0):
+    """(K, P) drive of a display-space unit to the directions at ``scale`` x their contrast, over phases."""
+    delta = (_LMS_TO_RGB @ (_LMS0[:, None] * DIRECTIONS.T * scale)).T                  # (K, 3) linear RGB
+    rgb = 0.5 + delta[:, None, :] * np.cos(np.deg2rad(phases - phi0))[None, :, None]
+    if display:
+        return (colour.cctf_encoding(rgb, function="sRGB") - colour.cctf_encoding(0.5, function="sRGB")) @ b
+    return (rgb - 0.5) @ b
+
+
+def test_analytic_weights_of_the_equal_rgb_unit():
+    # docs/metrics.md and notes: cone-isolating probes give L +1.541, M -0.926, S +0.372 (M/L = -0.601)
+    w = analytic_weights(np.ones(3))
+    np.testing.assert_allclose(w, [0.5428, -0.3261, 0.1312], atol=1e-4)
+    assert w[1] / w[0] == pytest.approx(-0.601, abs=1e-3)
+    np.testing.assert_allclose(analytic_weights(_RGB_TO_XYZ[1]), [0.6982, 0.3018, 0.0], atol=1e-4)
+
+
+@pytest.mark.parametrize("unit", list(UNITS))
+@pytest.mark.parametrize("kind", ["simple", "energy"])
+def test_planted_display_units_give_their_analytic_weights(unit, kind):
+    b, display, expected = UNITS[unit]
+    scale = 0.01                       # small signal: the transfer function is linear to 1e-3 here
+    in_phase = drive(b, display, scale, PHASES)
+    if kind == "simple":               # Gabor-like: half-wave rectified linear drive
+        responses = np.maximum(in_phase, 0.0)
+    else:                              # energy: quadrature pair, phase-invariant
+        responses = np.hypot(in_phase, drive(b, display, scale, PHASES, phi0=25.0 + 90.0))
+    fit = cone_weights(DIRECTIONS * scale, responses, PHASES)
+    assert fit.estimator == ("first harmonic" if kind == "simple" else "energy")
+    np.testing.assert_allclose(fit.weights, analytic_weights(b), atol=1e-3)
+    assert fit.r_squared > 0.9999
+    assert cone_opponency(fit.weights) == expected
+
+
+def test_equal_rgb_at_full_gamut_contrast_stays_l_minus_m():
+    b = np.ones(3)
+    fit = cone_weights(DIRECTIONS, np.maximum(drive(b, True, 1.0, PHASES), 0.0), PHASES)
+    np.testing.assert_allclose(fit.weights, analytic_weights(b), atol=0.03)   # gamma distortion at full swing
+    assert cone_opponency(fit.weights) == "L-M"
+
+
+def test_uniform_fields_of_both_polarities_are_two_phases():
+    w = np.array([-0.3, -0.2, 0.5])
+    x = DIRECTIONS @ w
+    fields = np.maximum(np.stack([x, -x], axis=1), 0.0)             # +d and -d fields, rectified
+    fit = cone_weights(DIRECTIONS, fields, [0.0, 180.0])
+    assert fit.estimator == "first harmonic"
+    np.testing.assert_allclose(fit.weights, w, atol=1e-12)
+    flipped = cone_weights(DIRECTIONS, fields[:, ::-1], [0.0, 180.0])  # an OFF unit: same weights by convention
+    np.testing.assert_allclose(flipped.weights, w, atol=1e-12)
+    amplitudes = cone_weights(DIRECTIONS, np.abs(x) + 2.0, blank=2.0)    # one polarity of an energy unit
+    assert amplitudes.estimator == "energy"
+    np.testing.assert_allclose(amplitudes.weights, w, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_noisy_responses(seed):
+    rng = np.random.default_rng(seed)
+    w = analytic_weights(np.ones(3))
+    x = DIRECTIONS @ w
+    phases = np.arange(8) * 45.0
+    simple = np.maximum(x[:, None] * np.cos(np.deg2rad(phases - 40.0)), 0.0)
+    energy = np.abs(x)[:, None] * np.ones(phases.size)
+    for clean in (simple, energy):
+        noisy = clean + rng.normal(0.0, 0.02 * np.abs(x).max(), clean.shape)
+        fit = cone_weights(DIRECTIONS, noisy, phases)
+        np.testing.assert_allclose(fit.weights, w, atol=0.03)
+        assert cone_opponency(fit.weights) == "L-M" and 0.95 < fit.r_squared <= 1
+
+
+@pytest.mark.parametrize("w, expected", [
+    ([0.55, -0.12, 0.33], "L-M"),             # M above 0.1: opposed to L
+    ([0.55, -0.08, 0.37], "non-opponent"),    # M below 0.1 counts as 0; S shares L's sign
+    ([0.55, -0.08, -0.37], "S-(L+M)"),        # S opposes L (M ignored)
+    ([0.45, 0.44, -0.11], "S-(L+M)"),
+    ([0.46, 0.45, -0.09], "non-opponent"),
+    ([0.05, -0.05, 0.9], "non-opponent"),     # S alone
+])
+def test_planted_units_either_side_of_min_weight(w, expected):
+    w = np.asarray(w)
+    x = DIRECTIONS @ w
+    fit = cone_weights(DIRECTIONS, np.maximum(x[:, None] * np.cos(np.deg2rad(PHASES)), 0.0), PHASES)
+    np.testing.assert_allclose(fit.weights, w / np.abs(w).sum(), atol=1e-12)
+    assert cone_opponency(fit.weights) == expected
+
+
+def test_too_few_or_degenerate_directions_give_nan_with_a_reason():
+    w = np.array([0.5, -0.3, 0.2])
+    x = DIRECTIONS @ w
+    fit = cone_weights(DIRECTIONS[:5], np.abs(x[:5]), estimator="energy")
+    assert np.all(np.isnan(fit.weights)) and "needs >= 6 directions" in fit.reason
+    assert cone_opponency(fit.weights) is None
+    rectified = np.maximum(x[:, None] * np.cos(np.deg2rad(PHASES)), 0.0)
+    fit = cone_weights(DIRECTIONS[:2], rectified[:2], PHASES, estimator="first harmonic")
+    assert np.all(np.isnan(fit.weights)) and "fewer than the 3 dimensions" in fit.reason
+    s_axis, lm_axis = np.array([0, 0, 0.86]), np.array([0.064, -0.149, 0])
+    isoluminant = np.stack([s_axis, lm_axis, s_axis + lm_axis, s_axis - lm_axis])   # a plane of cone space
+    fit = cone_weights(isoluminant, np.maximum((isoluminant @ w)[:, None] * np.cos(np.deg2rad(PHASES)), 0), PHASES)
+    assert np.all(np.isnan(fit.weights)) and "fewer than the 3 dimensions" in fit.reason
+    silent = cone_weights(DIRECTIONS, np.zeros((8, 4)), PHASES)
+    assert np.all(np.isnan(silent.weights)) and "no response above the blank" in silent.reason
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((np.ones((8, 2)), np.ones(8)), {}, r"`cone_contrasts`: expected shape \(K, 3\)"),
+    ((DIRECTIONS, np.ones(7)), {}, r"`responses`: expected shape \(8,\) or \(8, P\)"),
+    ((DIRECTIONS, np.ones((8, 4)), [0, 90, 180, 200]), {}, r"`phases_deg`: expected >= 2 phases evenly spaced"),
+    ((DIRECTIONS, np.ones(8)), {"estimator": "first harmonic"}, r"needs a phase sweep"),
+    ((DIRECTIONS, np.ones(8)), {"estimator": "f1"}, r"`estimator` is 'f1'"),
+])
+def test_bad_input_raises_one_line(args, kwargs, match):
+    with pytest.raises(AnalysisError, match=match):
+        cone_weights(*args, **kwargs)
+    with pytest.raises(AnalysisError, match=r"`min_weight` is 1\.5"):
+        cone_opponency([0.5, 0.3, 0.2], min_weight=1.5)
