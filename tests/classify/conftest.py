@@ -15,10 +15,14 @@ simple-type unit with ``max(0, (w . kappa) c A cos(phi))`` and a complex (energy
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+
+REPO = Path(__file__).resolve().parents[2]
 
 ORIS = np.arange(0.0, 180.0, 15.0)
 SFS = 2.0 ** np.arange(-1.0, 3.01, 0.5)          # 0.5 .. 8 cpd
@@ -81,12 +85,31 @@ def uniform_rows():
             for a in AZIMUTHS]
 
 
-def build(units: dict, *, with_chromatic=True, with_uniform=True):
+def cone_rows():
+    """The shipped cone-isolating gratings and fields (8 colour directions; their cone contrasts, as the stimulus
+    parameters give them, are the units' inputs)."""
+    from v1lab.stimuli import load_stimulus_set
+
+    rows = []
+    for name, set_name in (("cone_isolating", "cones"), ("cone_isolating_fields", "cone_fields")):
+        params = load_stimulus_set(REPO / "stimuli" / f"{name}.yaml").params
+        for _, p in params.iterrows():
+            rows.append(dict(set=set_name, orientation_deg=p.get("orientation_deg", np.nan),
+                             sf_cpd=p.get("sf_cpd", 0.0), phase_deg=p.get("phase_deg", 0.0), contrast=1.0,
+                             color_direction=p["color_direction"], dkl_azimuth_deg=p["dkl_azimuth_deg"],
+                             dkl_elevation_deg=p["dkl_elevation_deg"],
+                             kappa=p[["l_cone_contrast", "m_cone_contrast", "s_cone_contrast"]].to_numpy(float)))
+    return rows
+
+
+def build(units: dict, *, with_chromatic=True, with_uniform=True, with_cones=True):
     rows = grating_rows("lum", LUM, "luminance", np.nan)
     if with_chromatic:
         rows += grating_rows("iso", LM, "L-M", 0.0)
     if with_uniform:
         rows += uniform_rows()
+    if with_cones:
+        rows += cone_rows()
     values = np.array([[respond(w, a, k, r["sf_cpd"], np.nan_to_num(r["orientation_deg"]), r["phase_deg"], r["kappa"],
                                 r["contrast"]) for r in rows] for (w, a, k) in units.values()])
     params = pd.DataFrame(rows).drop(columns="kappa")

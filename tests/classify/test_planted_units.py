@@ -12,7 +12,8 @@ from v1lab.errors import AnalysisError
 
 from .conftest import EXPECTED, UNITS, as_dataset
 
-ROLES = AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso", uniform_fields="fields")
+ROLES = AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso", uniform_fields="fields",
+                      cone_isolating="cones", cone_isolating_fields="cone_fields")
 REQUIRED = ["model", "layer", "channel", "responsive", "orientation_selective", "preferred_orientation_deg",
             "circular_variance", "orientation_bandwidth_deg", "modulation_ratio", "simple", "peak_sf_cpd",
             "sf_bandwidth_oct", "color_class", "double_opponent", "single_opponent", "cell_class",
@@ -84,7 +85,7 @@ def test_absent_sets_give_nan_columns_not_errors(planted):
 
 def test_without_uniform_fields_the_sf_shape_decides(build_planted):
     ds = build_planted(UNITS, with_uniform=False)
-    t = characterise_layer(ds, AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso"), fits=False)
+    t = characterise_layer(ds, ROLES.model_copy(update={"uniform_fields": None}), fits=False)
     assert t["cell_class"].tolist() == list(EXPECTED.values())
     assert (t["ori_vm_status"] == "skipped").all()
 
@@ -102,7 +103,8 @@ def test_responsive_is_relative_to_the_layer_maximum():
     table = pd.DataFrame({"peak_response_above_blank": [100.0, 2.0, 1.0], "n_orientations": 0,
                           "orientation_bandwidth_deg": np.nan, "modulation_ratio": np.nan,
                           "chromatic_ratio": np.nan, "uniform_field_ratio": np.nan,
-                          "chromatic_sf_low_ratio": np.nan, "chromatic_orientation_bandwidth_deg": np.nan})
+                          "chromatic_sf_shape": pd.NA, "cone_opponency": pd.NA,
+                          "chromatic_orientation_bandwidth_deg": np.nan})
     # default threshold 5/243.1 of 100 = 2.06
     assert classify_units(table)["responsive"].tolist() == [True, False, False]
     margin = ClassificationCriteria(responsive_fraction_of_max=0.0, responsive_min_margin=1.5)
@@ -116,10 +118,21 @@ def test_criteria_and_roles_forbid_unknown_fields():
         AnalysisRoles(gratings="lum")
 
 
-def test_blank_is_subtracted(planted):
+def test_a_spontaneous_rate_lowers_the_raw_modulation_ratio_only(planted):
+    """Adding a constant to every response and to the blank (a spontaneous rate) leaves F1 and F0 - blank alone:
+    F1/(F0 - blank) and the colour classes are unchanged, while the raw F1/F0 of the Ringach database falls to
+    F1 / (F0 + 0.5), here turning the simple unit (MR 4/(1+sqrt2) = 1.66 at F0 = A(1+sqrt2)/8) complex."""
     da = planted["responses"]
-    shifted = characterise_layer(as_dataset(da + 0.5, np.full(da.sizes["unit"], 0.5)), ROLES, fits=False)
-    assert shifted["cell_class"].tolist() == list(EXPECTED.values())
+    base = characterise_layer(planted, ROLES, fits=False).set_index(pd.Index(list(UNITS)))
+    shifted = characterise_layer(as_dataset(da + 0.5, np.full(da.sizes["unit"], 0.5)), ROLES,
+                                 fits=False).set_index(pd.Index(list(UNITS)))
+    pd.testing.assert_series_equal(shifted["modulation_ratio_above_blank"], base["modulation_ratio_above_blank"])
+    f1 = base.loc["simple", "modulation_ratio"] * base.loc["simple", "f0_above_blank_at_preferred"]
+    assert shifted.loc["simple", "modulation_ratio"] == pytest.approx(
+        f1 / (base.loc["simple", "f0_above_blank_at_preferred"] + 0.5))
+    assert base.loc["simple", "cell_class"] == "simple" and shifted.loc["simple", "cell_class"] == "complex"
+    keep = [u for u in UNITS if u not in ("simple",)]
+    assert shifted.loc[keep, "cell_class"].tolist() == [EXPECTED[u] for u in keep]
 
 
 def test_bad_inputs_raise_one_line_errors(planted):

@@ -43,7 +43,8 @@ def _with_sweeps(ds: xr.Dataset) -> xr.Dataset:
 
 
 ALL_ROLES = AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso", matched_luminance_gratings="matched",
-                          uniform_fields="fields", size_sweep="size", contrast_sweep="contrast")
+                          uniform_fields="fields", size_sweep="size", contrast_sweep="contrast",
+                          cone_isolating="cones", cone_isolating_fields="cone_fields")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ _CONES = ("l_cone_contrast", "m_cone_contrast", "s_cone_contrast")
 def _with_colour_key(part: SetResponses) -> tuple[SetResponses, dict]:
     """The set with a ``colour_key`` parameter (one level per colour direction) and each level's azimuth."""
     params = part.params
-    parts = [params[c].astype(str) if c in params else pd.Series("nan", index=params.index) for c in _COLOUR]
+    parts = [params[c].map(str) if c in params else pd.Series("nan", index=params.index) for c in _COLOUR]
     params = params.assign(colour_key=parts[0] + "|" + parts[1] + "|" + parts[2])
     az = params.groupby("colour_key")["dkl_azimuth_deg"].first() if "dkl_azimuth_deg" in params else None
     azimuth = {k: (az[k] if az is not None else np.nan) for k in params["colour_key"].unique()}

@@ -16,6 +16,7 @@ from v1lab import units as U
 from v1lab.characterisation._grid import select
 from v1lab.characterisation._role import FitRequest, RoleResult
 from v1lab.characterisation.chromatic import analyse_chromatic, analyse_matched_luminance, check_equated
+from v1lab.characterisation.cones import analyse_cones
 from v1lab.characterisation.closed_loop import unit_optima
 from v1lab.characterisation.luminance import analyse_luminance
 from v1lab.characterisation.roles import AnalysisRoles
@@ -35,6 +36,7 @@ ANALYSERS = {
     "uniform_fields": analyse_uniform,
     "size_sweep": analyse_size,
     "contrast_sweep": analyse_contrast,
+    "cone_isolating": analyse_cones,
 }
 #: Roles whose sets may be shown at each unit's optimum (closed loop): their analysers take the optima.
 AT_OPTIMUM = ("size_sweep", "contrast_sweep")
@@ -57,6 +59,23 @@ def _identity(responses, blank: np.ndarray) -> pd.DataFrame:
     peak = (values - blank[:, None]).max(axis=1) if values.shape[1] else np.full(n, np.nan)
     return pd.DataFrame({**ident, "channel": channel.astype(np.int64), "blank": blank,
                          "peak_response_above_blank": peak})
+
+
+def _cone_optimum(results: dict, optima: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Where each unit's cone weights are measured: its closed-loop optimum (else its luminance optimum), and
+    the uniform fields (SF NaN) for a unit low-pass for colour."""
+    if optima is not None:
+        optimum = optima.set_axis(["orientation_deg", "sf_cpd"], axis=1)
+    elif "luminance_gratings" in results:
+        lum = results["luminance_gratings"].columns
+        optimum = pd.DataFrame({"orientation_deg": lum["optimum_orientation_deg"].to_numpy(float),
+                                "sf_cpd": lum["optimum_sf_cpd"].to_numpy(float)})
+    else:
+        return None
+    if "chromatic_gratings" in results:
+        lowpass = (results["chromatic_gratings"].columns["chromatic_sf_shape"] == "low-pass").fillna(False)
+        optimum.loc[lowpass.to_numpy(bool), "sf_cpd"] = np.nan
+    return optimum
 
 
 def _ratios(table: pd.DataFrame) -> pd.DataFrame:
@@ -130,13 +149,17 @@ def characterise_layer(responses, roles: AnalysisRoles, criteria: Classification
     results: dict[str, RoleResult] = {}
     for role, name in roles.named().items():
         part = select(responses, name)
-        if part is None:
+        if part is None or role not in ANALYSERS:
             continue
         if role == "matched_luminance_gratings":
             if roles.chromatic_gratings is None or select(responses, roles.chromatic_gratings) is None:
                 continue   # matched only to a chromatic sweep
             check_equated(responses, name, roles.chromatic_gratings)
-        extra = {"optima": optima} if role in AT_OPTIMUM else {}
+        if role == "cone_isolating":
+            extra = {"optimum": _cone_optimum(results, optima),
+                     "fields": select(responses, roles.cone_isolating_fields)}
+        else:
+            extra = {"optima": optima} if role in AT_OPTIMUM else {}
         results[role] = ANALYSERS[role](part, blank, **extra)
     missing = U.empty_table(len(table))
     for c in U.MEASURED_COLUMNS:

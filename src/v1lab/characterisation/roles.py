@@ -26,6 +26,10 @@ class AnalysisRoles(BaseModel):
     uniform_fields: str | None = Field(None, description="uniform colour fields filling the receptive field")
     size_sweep: str | None = Field(None, description="grating diameter sweep (area summation)")
     contrast_sweep: str | None = Field(None, description="grating contrast sweep")
+    cone_isolating: str | None = Field(None, description="cone-isolating (and mixed) colour gratings x phase, at "
+                                       "each unit's optimum (closed loop) or over a few gratings: cone weights")
+    cone_isolating_fields: str | None = Field(None, description="uniform fields of the same colour directions, "
+                                              "both polarities: cone weights of units low-pass for colour")
 
     def named(self) -> dict[str, str]:
         """The roles that name a set: ``{role: set name}``."""

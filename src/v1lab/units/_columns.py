@@ -15,6 +15,7 @@ _DEVALOIS_1982 = "De Valois, Albrecht & Thorell 1982, Vision Res. 22, 545-559"
 _CAVANAUGH_2002 = "Cavanaugh, Bair & Movshon 2002, J. Neurophysiol. 88, 2530-2546"
 _BRAINSCORE = "Marques, Schrimpf & DiCarlo 2021 (Brain-Score V1 benchmarks)"
 _V1LAB = "v1lab convention"
+_CONES = "Derrington, Krauskopf & Lennie 1984 (colour space); v1lab convention (docs/metrics.md, Cone weights)"
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,8 @@ MEASURED_COLUMNS: tuple[Column, ...] = (
     _col("chromatic_sf_shape", "string", "", "band-pass (falls to 1/sqrt(2) of its peak on both sides within the "
          "sweep), low-pass (only above the peak) or undetermined (the high side is not observed)",
          "chromatic_gratings", f"{_JOHNSON_2008}; criterion a v1lab convention", kind="category"),
-    _col("cone_opponency", "string", "", "non-opponent, L-M or S-(L+M), from the signs of the cone weights",
-         "cone_isolating", "v1lab convention (docs/metrics.md)", kind="category"),
+    _col("cone_opponency", "string", "", "non-opponent, L-M or S-(L+M), from the signs of the cone weights of "
+         "magnitude >= 0.1", "cone_isolating", _CONES, kind="category"),
     _col("single_opponent", "boolean", "", "colour-responsive, low-pass for colour, strong uniform-field response "
          "(and cone-opponent where cone weights were measured)", "classification", _JOHNSON_2008, kind="flag"),
     _col("double_opponent", "boolean", "", "colour-responsive, observed band-pass for colour, weak uniform-field "
@@ -164,13 +165,16 @@ MEASURED_COLUMNS: tuple[Column, ...] = (
          _CAVANAUGH_2002, kind="measure"),
     _col("chromatic_orientation_bandwidth_deg", "float64", "deg", "orientation bandwidth of the isoluminant F0 "
          "orientation curve", "chromatic_gratings", _JOHNSON_2008, kind="measure"),
-    _col("cone_weight_l", "float64", "1", "L-cone weight: the unit's response per unit L-cone contrast, the three "
-         "weights L1-normalised (relative signs carry the meaning)", "cone_isolating", _V1LAB, kind="measure"),
-    _col("cone_weight_m", "float64", "1", "M-cone weight, as cone_weight_l", "cone_isolating", _V1LAB,
+    _col("cone_weight_l", "float64", "1", "L-cone weight: the response per unit L-cone contrast, fitted to cone-"
+         "isolating and mixed colour stimuli at the unit's optimum; the three weights L1-normalised "
+         "(|wL| + |wM| + |wS| = 1), the largest positive, so the relative signs carry the meaning", "cone_isolating",
+         _CONES, kind="measure"),
+    _col("cone_weight_m", "float64", "1", "M-cone weight, as cone_weight_l", "cone_isolating", _CONES,
          kind="measure"),
-    _col("cone_weight_s", "float64", "1", "S-cone weight, as cone_weight_l", "cone_isolating", _V1LAB,
+    _col("cone_weight_s", "float64", "1", "S-cone weight, as cone_weight_l", "cone_isolating", _CONES,
          kind="measure"),
-    _col("cone_fit_r2", "float64", "1", "R^2 of the cone-weight fit", "cone_isolating", _V1LAB, kind="measure"),
+    _col("cone_fit_r2", "float64", "1", "R^2 of the rank-one cone-weight model across colour directions",
+         "cone_isolating", _CONES, kind="measure"),
     _col("cone_estimator", "string", "", "first harmonic (phase-sensitive units) or energy (phase-invariant "
          "units and uniform fields)", "cone_isolating", _V1LAB, kind="note"),
 )
