@@ -19,12 +19,12 @@ def offline_home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def cached_caffe_weights():
-    """Paths (tarball, path, sidecar) of resnet50-caffe in the default cache, else skip.
+    """Paths (archive, path, sidecar) of resnet50-caffe in the default cache, else skip.
 
     The cache is filled by ``v1lab fetch resnet50-caffe`` (CI runs it before pytest).
     """
     weights = resnet50_caffe.WEIGHTS
-    if not (resnet50_caffe.is_cached() and weights.tarball.is_file()):
+    if not (resnet50_caffe.is_cached() and weights.archive.is_file()):
         pytest.skip(f"resnet50-caffe weights not in {weights.folder}; run `v1lab fetch resnet50-caffe` first "
                     "(CI does so before pytest)")
-    return SimpleNamespace(tarball=weights.tarball, path=weights.path, sidecar=weights.sidecar)
+    return SimpleNamespace(archive=weights.archive, path=weights.path, sidecar=weights.sidecar)

@@ -45,7 +45,7 @@ def test_fetch_offline_without_cache_explains(offline_home, capsys):
 
 @pytest.mark.slow
 def test_fetch_from_tarball_then_verifies(cached_caffe_weights, offline_home, tmp_path, capsys):
-    copy = shutil.copyfile(cached_caffe_weights.tarball, tmp_path / cached_caffe_weights.tarball.name)
+    copy = shutil.copyfile(cached_caffe_weights.archive, tmp_path / cached_caffe_weights.archive.name)
     assert main(["fetch", "resnet50-caffe", "--from", str(copy)]) == 0
     first = capsys.readouterr().out
     assert "resnet50-caffe: converted; weights at " + str(offline_home / "v1lab") in first

@@ -15,12 +15,8 @@ import torch
 
 from v1lab.models.core import IMAGENET_PREPROCESSING, LoadedModel
 from v1lab.models.keras_resnet import build_resnet50_v1, convert_tarball
-from v1lab.models.weights_cache import (
-    ConvertedWeights,
-    FetchResult,
-    NpmTarball,
-    ensure_converted,
-)
+from v1lab.models.weights_cache import ConvertedWeights, FetchResult, ensure_converted
+from v1lab.models.weights_sources import NpmTarball
 
 __all__ = ["NAME", "WEIGHTS", "META", "fetch", "load", "is_cached"]
 

@@ -19,7 +19,8 @@ import torchvision.models as tvm
 
 from v1lab.errors import ModelError, WeightsUnavailableError
 from v1lab.models.core import LoadedModel, Preprocessing
-from v1lab.models.weights_cache import OFFLINE_ENV, offline, sha256_file
+from v1lab.models.weights_cache import sha256_file
+from v1lab.models.weights_sources import OFFLINE_ENV, offline
 
 __all__ = ["PREFIX", "ZOO", "classification_models", "resolve_weights", "weights_file", "preprocessing_of",
            "build", "load"]
