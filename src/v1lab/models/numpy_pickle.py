@@ -53,9 +53,6 @@ class NumpyArrayUnpickler(pickle.Unpickler):
                              "reconstruction (numpy.core.multiarray._reconstruct, numpy.ndarray, numpy.dtype)") \
                 from None
 
-    def persistent_load(self, pid):
-        raise ModelError(f"{self.where}: pickle persistent id {pid!r} refused; expected plain numpy arrays")
-
 
 def _check(obj, where: str, path: str = "") -> None:
     if isinstance(obj, np.ndarray):

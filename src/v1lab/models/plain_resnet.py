@@ -24,6 +24,7 @@ from __future__ import annotations
 import torchvision.models as tvm
 from torch import nn
 
+from v1lab.errors import ModelError
 from v1lab.models.core import IMAGENET_PREPROCESSING
 from v1lab.models.named import NamedModel
 
@@ -34,7 +35,8 @@ class PlainBasicBlock(nn.Module):
     """torchvision's ``BasicBlock`` without its shortcut (the constructor takes the same arguments).
 
     ``downsample``, the projection torchvision's ``ResNet`` builds for a block that changes stride or width,
-    is not kept: the block has no path for it.
+    is not kept: the block has no path for it. Like ``BasicBlock`` it supports only ``groups=1``,
+    ``base_width=64`` and ``dilation=1``.
     """
 
     expansion = 1
@@ -42,6 +44,9 @@ class PlainBasicBlock(nn.Module):
     def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None,
                  groups: int = 1, base_width: int = 64, dilation: int = 1, norm_layer=None):
         super().__init__()
+        if (groups, base_width, dilation) != (1, 64, 1):
+            raise ModelError(f"PlainBasicBlock: groups={groups}, base_width={base_width}, dilation={dilation}; "
+                             "expected 1, 64, 1 (as torchvision's BasicBlock)")
         norm_layer = norm_layer or nn.BatchNorm2d
         self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, padding=1, bias=False)
         self.bn1 = norm_layer(planes)

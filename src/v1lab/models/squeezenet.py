@@ -61,12 +61,18 @@ CAFFE_MEAN_BGR = (104.0, 117.0, 123.0)
 PREPROCESSING = Preprocessing(mean=tuple(m / 255.0 for m in reversed(CAFFE_MEAN_BGR)), std=(1 / 255.0,) * 3,
                               input_size=227, resize_size=256)
 
-# Caffe layer -> torchvision module: fire<f> is features.<i> (features 2, 5 and 8 are the max-poolings).
-_LAYERS = {"conv1": "features.0", "conv10": "classifier.1"}
-for _fire, _index in {2: 3, 3: 4, 4: 6, 5: 7, 6: 9, 7: 10, 8: 11, 9: 12}.items():
-    _LAYERS[f"fire{_fire}/squeeze1x1"] = f"features.{_index}.squeeze"
-    _LAYERS[f"fire{_fire}/expand1x1"] = f"features.{_index}.expand1x1"
-    _LAYERS[f"fire{_fire}/expand3x3"] = f"features.{_index}.expand3x3"
+
+def _layer_map() -> dict[str, str]:
+    """Caffe layer -> torchvision module: fire<f> is features.<i> (features 2, 5 and 8 are the max-poolings)."""
+    layers = {"conv1": "features.0", "conv10": "classifier.1"}
+    for fire, index in {2: 3, 3: 4, 4: 6, 5: 7, 6: 9, 7: 10, 8: 11, 9: 12}.items():
+        layers |= {f"fire{fire}/squeeze1x1": f"features.{index}.squeeze",
+                   f"fire{fire}/expand1x1": f"features.{index}.expand1x1",
+                   f"fire{fire}/expand3x3": f"features.{index}.expand3x3"}
+    return layers
+
+
+_LAYERS = _layer_map()
 
 
 def build_squeezenet1_1() -> nn.Module:

