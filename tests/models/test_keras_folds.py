@@ -124,7 +124,7 @@ def test_resnet50_v1_strides_and_conv1():
 
 @pytest.fixture(scope="module")
 def keras_model(cached_caffe_weights):
-    return read_tfjs_layers_model(cached_caffe_weights.tarball)
+    return read_tfjs_layers_model(cached_caffe_weights.archive)
 
 
 @pytest.mark.slow

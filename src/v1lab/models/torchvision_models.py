@@ -19,10 +19,11 @@ import torchvision.models as tvm
 
 from v1lab.errors import ModelError, WeightsUnavailableError
 from v1lab.models.core import LoadedModel, Preprocessing
-from v1lab.models.weights_cache import OFFLINE_ENV, offline, sha256_file
+from v1lab.models.weights_cache import sha256_file
+from v1lab.models.weights_sources import OFFLINE_ENV, offline
 
-__all__ = ["PREFIX", "ZOO", "classification_models", "resolve_weights", "weights_file", "preprocessing_of",
-           "build", "load"]
+__all__ = ["PREFIX", "ZOO", "classification_models", "imagenet_categories", "resolve_weights", "weights_file",
+           "preprocessing_of", "build", "load"]
 
 PREFIX = "torchvision/"
 #: The torchvision models that ``v1lab models`` lists by default (every classifier loads).
@@ -33,6 +34,11 @@ ZOO = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet", 
 def classification_models() -> tuple[str, ...]:
     """Names of torchvision's ImageNet classification builders."""
     return tuple(tvm.list_models(module=tvm))
+
+
+def imagenet_categories() -> list[str]:
+    """The 1000 ILSVRC-2012 class names in class-index order (sorted wnids), from torchvision's weights metadata."""
+    return list(tvm.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
 def resolve_weights(name: str, weights: str | None):

