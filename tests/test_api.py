@@ -43,7 +43,8 @@ def test_one_responses_dataset_per_layer_with_unique_stimulus_ids(run):
     ds = v1lab.load_run(run.path).responses("conv1")
     ids = ds["stimulus_id"].values
     assert len(set(ids)) == len(ids) == ds.sizes["stimulus"]
-    assert set(ds["set"].values) == {"gratings_osp_quick", "isoluminant_osp_quick", "color_fields_quick"}
+    assert set(ds["set"].values) == {"gratings_osp_quick", "isoluminant_osp_quick", "color_fields_quick",
+                                     "cone_isolating_fields", "cone_tuning"}
     assert ds.attrs["layer"] == "conv1" and ds.attrs["module"] == "relu" and ds.attrs["model"] == "module:ResNet"
     assert ds.attrs["rf_size_px"].tolist() == [7, 7] and ds.attrs["rf_size_deg"].tolist() == [0.25, 0.25]
     assert ds.sel(stimulus_id="color_fields_quick/0")["set"].item() == "color_fields_quick"
@@ -59,8 +60,10 @@ def test_characterise_in_memory_equals_the_run(run, resnet18, monkeypatch):
     stored = v1lab.load_run(run.path).units
     for name in ("circular_variance", "peak_sf_cpd", "chromatic_ratio", "modulation_ratio"):
         np.testing.assert_allclose(units[name], stored[name], rtol=1e-6, equal_nan=True)
-    assert units["cell_class"].tolist() == stored["cell_class"].tolist()
-    assert ds.attrs["layer"] == "conv1" and ds.sizes["stimulus"] == 264
+    for name in ("orientation_selective", "simple", "color_class", "chromatic_sf_shape"):
+        assert units[name].tolist() == stored[name].tolist(), name
+    assert units["cone_opponency"].isna().all()      # no cone sets given here: no cone weights
+    assert ds.attrs["layer"] == "conv1" and ds.sizes["stimulus"] == 392
 
 
 def test_roles_are_inferred_only_when_unambiguous(resnet18, monkeypatch):

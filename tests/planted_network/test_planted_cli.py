@@ -25,6 +25,8 @@ def units(tmp_path_factory) -> pd.DataFrame:
     tmp = tmp_path_factory.mktemp("planted")
     protocol = yaml.safe_load((HERE / "planted.yaml").read_text())
     protocol["stimuli"][2] = str(REPO / "stimuli" / "color_fields.yaml")
+    protocol["stimuli"][3] = str(REPO / "stimuli" / "cone_isolating_fields.yaml")
+    protocol["stimuli"][4]["file"] = str(REPO / "stimuli" / "cone_tuning.yaml")
     path = tmp / "planted.yaml"
     path.write_text(yaml.safe_dump(protocol))
     code = main(["run", str(path), "--model", f"python:{HERE / 'planted_net.py'}:make",
@@ -65,6 +67,10 @@ def test_colour_classes(units):
     kinds = [p[0] for p in PLANTED]
     do, so = kinds.index("double-opponent"), kinds.index("single-opponent")
     assert units.loc[do, "double_opponent"] and not units.loc[do, "single_opponent"]
+    assert units.loc[do, "cone_opponency"] == "L-M" and units.loc[so, "cone_opponency"] == "L-M"
+    for channel, kind in enumerate(kinds):
+        if kind in ("simple", "complex"):
+            assert units.loc[channel, "cone_opponency"] == "non-opponent", channel
     assert units.loc[so, "single_opponent"] and not units.loc[so, "double_opponent"]
     assert units.loc[do, "color_class"] == "colour-preferring"
     for channel, kind in enumerate(kinds):

@@ -53,7 +53,8 @@ def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True):
     .. math:: f_{peak} = 2^{\arg\max_x S(x)}, \quad x = \log_2 f
 
     with :math:`S` the cubic spline through the smoothed samples (module docstring). Brain-Score reads
-    :math:`S` on 100 points; here on a 0.002-octave grid.
+    :math:`S` on 100 points; here on a 0.002-octave grid, refined by the vertex of the parabola through the grid
+    maximum and its two neighbours (so the peak does not move in 0.14 % steps).
 
     Parameters
     ----------
@@ -73,7 +74,14 @@ def peak_spatial_frequency(responses, sf_cpd, *, smoothing: bool = True):
     grid, values = _sf_spline(responses, sf_cpd, smoothing)
     k = np.argmax(values, axis=-1)
     peak = np.take_along_axis(values, k[..., None], axis=-1)[..., 0]
-    return _scalar(np.where(peak > 0, 2.0 ** grid[k], np.nan))
+    # the vertex of the parabola through the grid maximum and its neighbours: the peak between grid points
+    inner = np.clip(k, 1, grid.size - 2)
+    left, mid, right = (np.take_along_axis(values, (inner + d)[..., None], axis=-1)[..., 0] for d in (-1, 0, 1))
+    curvature = left - 2.0 * mid + right
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where((k == inner) & (curvature < 0), 0.5 * (left - right) / curvature, 0.0)
+    x = grid[k] + np.clip(shift, -0.5, 0.5) * (grid[1] - grid[0])
+    return _scalar(np.where(peak > 0, 2.0 ** x, np.nan))
 
 
 def spatial_frequency_bandwidth(responses, sf_cpd, *, smoothing: bool = True,

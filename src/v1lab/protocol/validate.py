@@ -19,8 +19,11 @@ def validate_protocol(path: str | Path, overrides: dict | None = None) -> str:
     prepared = prepare_run(Path(path), overrides)
     protocol, sets = prepared.protocol, prepared.sets
     check_layers(prepared, load_model(protocol.model, device="cpu").module)
-    n_stim = sum(len(s.params) for s in sets.values())
+    n_stim = sum(len(s.params) for s in prepared.stage1.values())
+    per_optimum = sum(len(sets[name].params) * len(ref.size_rf or [1]) for name, ref in prepared.closed_loop.items())
+    closed = (f" + {per_optimum} closed-loop stimuli per distinct optimum ({', '.join(prepared.closed_loop)})"
+              if prepared.closed_loop else "")
     sections = [name for name, value in (("preferred_stimuli", protocol.preferred_stimuli),
                                          ("lesion", protocol.lesion)) if value is not None]
     return (f"model {protocol.model}, {len(protocol.layers)} layer(s), {len(sets)} stimulus set(s), "
-            f"{n_stim} stimuli per layer" + (f"; sections: {', '.join(sections)}" if sections else ""))
+            f"{n_stim} stimuli per layer{closed}" + (f"; sections: {', '.join(sections)}" if sections else ""))

@@ -20,13 +20,14 @@ from v1lab.population import (
     most_v1_like,
     population_long,
     population_table,
+    ppd_sensitivity,
 )
 from v1lab.runs import Run, atomic_path
 
 __all__ = ["RunData", "TABLES", "read_run_data", "selected_references"]
 
 #: The population tables of a run folder, in the order the report shows them.
-TABLES = ("population", "comparison", "most_v1_like", "depth_tests", "population_long")
+TABLES = ("population", "comparison", "most_v1_like", "ppd_sensitivity", "depth_tests", "population_long")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ def _recompute(name: str, run: Run, tables: dict, *, n_boot: int, seed: int) -> 
         return depth_tests(units, layer_order=run.layers or None)
     if name == "comparison":
         return compare_with_references(units, selected_references(run.protocol, units), n_boot=n_boot, seed=seed)
+    if name == "ppd_sensitivity":
+        return ppd_sensitivity(units, selected_references(run.protocol, units), ppd=float(run.protocol.get("ppd", 28.0)),
+                               n_boot=n_boot, seed=seed)
     if tables["comparison"].empty:  # no reference applies to these units: nothing to rank
         return pd.DataFrame()
     return most_v1_like(tables["comparison"])  # most_v1_like: from the comparison on disk or just computed
@@ -98,7 +102,7 @@ def read_run_data(run_dir, *, n_boot: int = 1000, seed: int | None = None) -> Ru
         raise RunFolderError(f"{exc} (status {run.status!r})") from None
     seed = int(run.manifest.get("seed") or 0) if seed is None else seed
     tables, recomputed = {}, []
-    for name in ("population", "population_long", "depth_tests", "comparison", "most_v1_like"):
+    for name in ("population", "population_long", "depth_tests", "comparison", "most_v1_like", "ppd_sensitivity"):
         path = run.path / f"{name}.csv"
         if not path.is_file():
             try:

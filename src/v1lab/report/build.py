@@ -21,7 +21,8 @@ from v1lab.errors import RunFolderError
 from v1lab.report._methods import STATISTICS, metric_definitions, references_used
 from v1lab.report._run import RunData, read_run_data
 from v1lab.report._tables import table_html
-from v1lab.report.figures import plot_class_fractions, plot_reference_distributions, plot_score_heatmap, safe_name
+from v1lab.report.figures import (plot_class_fractions, plot_ppd_sensitivity, plot_reference_distributions,
+                                  plot_score_heatmap, safe_name)
 
 __all__ = ["Block", "Section", "build_report", "figure_block", "table_block", "EXTRA_FOLDERS"]
 
@@ -143,6 +144,7 @@ def _sections(run: RunData, figures_dir: Path, max_unit_rows: int) -> list[Secti
     scores = plot_score_heatmap(t["comparison"], figures_dir)
     fractions = plot_class_fractions(t["population"], figures_dir)
     dists = plot_reference_distributions(run.units, t["comparison"], figures_dir)
+    ppd = plot_ppd_sensitivity(t["ppd_sensitivity"], figures_dir)
     recomputed = (f" Computed from units.csv by this report (they were missing): "
                   f"{', '.join(f'{n}.csv' for n in run.recomputed)}." if run.recomputed else "")
     sections = [
@@ -160,7 +162,12 @@ def _sections(run: RunData, figures_dir: Path, max_unit_rows: int) -> list[Secti
                 "Each layer's distribution of each property (coloured outline) over the biological one (grey), "
                 "binned on the reference's own bins; S is the bootstrap similarity with its 95 % interval.",
                 [figure_block(p, f"{p.stem} (model vs macaque V1).") for p in dists]
-                + [table_block(t["comparison"], "Comparison table", source="comparison.csv")]),
+                + [table_block(t["comparison"], "Comparison table (n_included: units passing the reference's "
+                               "inclusion rule; convention: how its definition was checked)",
+                               source="comparison.csv")]
+                + [figure_block(p, "Similarity against the assumed pixels per degree (dotted: the run's); SF "
+                                "comparisons measure this convention as much as the units.") for p in ppd]
+                + [table_block(t["ppd_sensitivity"], "Pixels-per-degree sensitivity", source="ppd_sensitivity.csv")]),
         Section("depth", "Changes across layers",
                 "Tests of whether classes and metrics change with depth, Holm-corrected within each model.",
                 [table_block(t["depth_tests"], "Depth tests", source="depth_tests.csv")]),

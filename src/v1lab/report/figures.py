@@ -22,8 +22,8 @@ from v1lab.runs.atomic import atomic_path
 from v1lab.population import model_values
 from v1lab.references import Reference, list_references, load_reference
 
-__all__ = ["DPI", "plot_reference_distributions", "plot_class_fractions", "plot_score_heatmap", "safe_name",
-           "short_citation"]
+__all__ = ["DPI", "plot_reference_distributions", "plot_class_fractions", "plot_score_heatmap",
+           "plot_ppd_sensitivity", "safe_name", "short_citation"]
 
 #: Resolution of every figure, dots per inch.
 DPI = 150
@@ -199,4 +199,36 @@ def plot_score_heatmap(comparison: pd.DataFrame, out_dir) -> list[Path]:
             ax.tick_params(axis="y", labelrotation=0, labelsize=8)
             ax.set_title(f"{model}: similarity to macaque V1 / reference ceiling", fontsize=9)
         paths.append(_save(fig, Path(out_dir) / f"scores_{safe_name(model)}.png"))
+    return paths
+
+
+def plot_ppd_sensitivity(table: pd.DataFrame, out_dir) -> list[Path]:
+    """Similarity (bootstrap mean and 95 % interval) against the assumed pixels per degree, one panel per
+    reference in cycles/deg and one line per layer (``figures/ppd_sensitivity_<model>.png``, from
+    ``ppd_sensitivity.csv``); the run's own value is marked."""
+    if table.empty:
+        return []
+    paths = []
+    for model, rows in table.groupby("model", sort=False):
+        refs = list(pd.unique(rows["reference"]))
+        with sns.axes_style(_STYLE):
+            fig = Figure(figsize=(4.2 * len(refs), 3.4), layout="constrained")
+            axes = np.atleast_1d(fig.subplots(1, len(refs), squeeze=False)[0])
+            palette = sns.color_palette("viridis", n_colors=rows["layer"].nunique())
+            for ax, ref_name in zip(axes, refs):
+                sub = rows[rows["reference"] == ref_name]
+                for colour, (layer, g) in zip(palette, sub.groupby("layer", sort=False)):
+                    g = g.sort_values("ppd")
+                    ax.plot(g["ppd"], g["similarity"], marker="o", color=colour, label=str(layer))
+                    ax.fill_between(g["ppd"], g["ci_low"], g["ci_high"], color=colour, alpha=0.15, linewidth=0)
+                used = sub.loc[sub["in_use"].astype(bool), "ppd"]
+                if len(used):
+                    ax.axvline(float(used.iloc[0]), color="0.3", linestyle=":", linewidth=1)
+                ax.set_xscale("log", base=2)
+                ax.set_xlabel("assumed pixels per degree")
+                ax.set_ylabel("similarity to macaque V1")
+                ax.set_ylim(0, 1)
+                ax.set_title(short_citation(load_reference(ref_name)) + f"\n{ref_name}", fontsize=9)
+            axes[-1].legend(title="layer", fontsize=8, frameon=False)
+            paths.append(_save(fig, Path(out_dir) / f"ppd_sensitivity_{safe_name(model)}.png"))
     return paths
