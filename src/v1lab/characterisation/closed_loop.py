@@ -18,7 +18,8 @@ from v1lab.characterisation._grid import SetResponses, select
 from v1lab.characterisation.luminance import analyse_luminance
 from v1lab.classify import responsive_units
 
-__all__ = ["OPTIMUM_VARIABLES", "at_optimum", "closed_loop_optima", "closed_loop_set", "unit_optima"]
+__all__ = ["OPTIMUM_VARIABLES", "at_optimum", "closed_loop_optima", "closed_loop_set", "lattice_size",
+           "unit_optima"]
 
 #: The unit variables of a responses Dataset that say where each unit's closed-loop stimuli were shown.
 OPTIMUM_VARIABLES = ("closed_loop_orientation_deg", "closed_loop_sf_cpd")
@@ -26,6 +27,21 @@ OPTIMUM_VARIABLES = ("closed_loop_orientation_deg", "closed_loop_sf_cpd")
 
 def _round(values: np.ndarray, step: float, origin: float = 0.0) -> np.ndarray:
     return values if step <= 0 else origin + step * np.round((values - origin) / step)
+
+
+def _rounded(ori: np.ndarray, sf: np.ndarray, lowest_sf: float, closed_loop) -> tuple[np.ndarray, np.ndarray]:
+    """Orientations and SFs rounded onto the closed-loop lattice."""
+    ori = np.mod(_round(ori, closed_loop.orientation_step_deg), 180.0)
+    return ori, 2.0 ** _round(np.log2(sf), closed_loop.sf_step_oct, np.log2(lowest_sf))
+
+
+def lattice_size(orientations, sfs, closed_loop) -> int:
+    """How many distinct rounded optima a sweep over ``orientations`` x ``sfs`` can give: the most distinct
+    optima a closed-loop set is shown at."""
+    ori = np.unique(np.asarray(orientations, dtype=float))
+    sf = np.unique(np.asarray(sfs, dtype=float))
+    o, f = _rounded(ori, sf, sf.min(), closed_loop)
+    return int(np.unique(np.round(o, 9)).size * np.unique(np.round(f, 9)).size)
 
 
 def closed_loop_optima(stage1, roles, criteria, closed_loop) -> pd.DataFrame:
@@ -48,10 +64,8 @@ def closed_loop_optima(stage1, roles, criteria, closed_loop) -> pd.DataFrame:
     lum = analyse_luminance(part, blank).columns
     values = np.asarray(stage1["responses"].transpose("unit", "stimulus").values, dtype=float)
     live = responsive_units((values - blank[:, None]).max(axis=1), criteria)
-    ori = np.mod(_round(lum["optimum_orientation_deg"].to_numpy(float), closed_loop.orientation_step_deg), 180.0)
-    sf = lum["optimum_sf_cpd"].to_numpy(float)
-    lowest = np.log2(np.nanmin(part.params["sf_cpd"].to_numpy(float)))
-    sf = 2.0 ** _round(np.log2(sf), closed_loop.sf_step_oct, lowest)
+    ori, sf = _rounded(lum["optimum_orientation_deg"].to_numpy(float), lum["optimum_sf_cpd"].to_numpy(float),
+                       np.nanmin(part.params["sf_cpd"].to_numpy(float)), closed_loop)
     return pd.DataFrame({"closed_loop_orientation_deg": np.where(live, ori, np.nan),
                          "closed_loop_sf_cpd": np.where(live, sf, np.nan)})
 

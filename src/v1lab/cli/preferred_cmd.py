@@ -45,6 +45,6 @@ def _run(args) -> int:
     png = run_preferred(model, args.layer, args.out, label=args.label, units=units,
                         reference=f"tuning curves ({args.units_table})", images=args.images, steps=args.steps,
                         channels=channels, k=args.k, max_images=args.max_images, seed=args.seed, ppd=args.ppd,
-                        device=device)
+                        device=device, progress=True)
     print(f"v1lab: preferred stimuli of layer {args.label or args.layer} in {args.out} (gallery {png.name})")
     return 0

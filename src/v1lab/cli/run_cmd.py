@@ -24,6 +24,9 @@ def add_parser(sub) -> None:
     run.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run, computing only what is missing")
     _add_overrides(run)
     run.add_argument("--no-progress", action="store_true", help="do not draw progress bars")
+    run.add_argument("--dry-run", action="store_true", help="check the protocol, time a calibration batch of each "
+                     "step on this device and print the plan (stimuli per layer, optimisation steps, lesion "
+                     "forward passes, predicted time); write nothing")
     run.set_defaults(func=_run)
 
     val = sub.add_parser(
@@ -70,6 +73,11 @@ def overrides_from_args(args) -> dict:
 def _run(args) -> int:
     from v1lab.protocol.runner import run_protocol
 
+    if args.dry_run:
+        from v1lab.protocol.plan import plan_protocol
+
+        print(plan_protocol(args.protocol, overrides=overrides_from_args(args)))
+        return 0
     run = run_protocol(args.protocol, overrides=overrides_from_args(args), out=args.out, resume=args.resume,
                        progress=not args.no_progress, argv=sys.argv)
     print(f"v1lab: results in {run.path}")

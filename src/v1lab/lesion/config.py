@@ -29,7 +29,8 @@ class LesionConfig(_Strict):
     The model is the protocol's (or ``--model``); everything else is here.
     """
 
-    images: str = Field(min_length=1, description="ImageNet-style folder: class sub-folders or <wnid>_<name>.JPEG")
+    images: str = Field(min_length=1, description="ImageNet-style folder: class sub-folders or <wnid>_<name>.JPEG "
+                        "(in a protocol, a relative path is relative to the protocol file)")
     layer: str = Field("conv1", min_length=1, description="layer whose channels are the units: a dotted module name "
                        "(in a protocol also a layer label)")
     label: str | None = Field(None, description="the layer's name in the units table and responses (default: "
@@ -43,6 +44,8 @@ class LesionConfig(_Strict):
     max_images: int | None = Field(None, ge=1, description="use only the first N images (sorted order)")
     batch_size: int = Field(50, ge=1, description="images per forward pass")
     single_units: bool = Field(True, description="lesion every unit alone (importance profile)")
+    class_groups: bool = Field(True, description="also lesion each cell class of the units table as a group (in a "
+                               "protocol: this run's units)")
     units_table: str | None = Field(None, description="run folder or units table with class columns: lesion each "
                                     "class as a group (in a protocol: this run's)")
     responses: str | None = Field(None, description="run folder (or .nc file) with the layer's stimulus responses, "

@@ -96,7 +96,7 @@ def _stimulus_max(config: LesionConfig, n_channels: int) -> np.ndarray | None:
 
 def _all_sets(config: LesionConfig, flags: dict[str, list[int]], n_channels: int) -> tuple[list, list]:
     tested = inactive_sets(flags)
-    if config.units_table is not None:
+    if config.units_table is not None and config.class_groups:
         tested += class_sets(read_class_groups(config.units_table, layer=config.label or config.layer,
                                                    n_channels=n_channels))
     controls = [r for s in tested for r in random_controls(s, n_channels, config.n_random, config.seed)]

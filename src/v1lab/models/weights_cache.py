@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from v1lab.progress import step
 from v1lab.runs.atomic import atomic_path, write_json
 from v1lab.errors import WeightsUnavailableError
 from v1lab.models.weights_sources import WeightsSource
@@ -148,8 +149,10 @@ def ensure_converted(weights: ConvertedWeights, *, from_path: str | Path | None 
     if record is not None:
         return FetchResult(weights.path, record["sha256"], "verified", record.get("extra", {}))
     existed = weights.path.exists()
-    archive = _ensure_archive(weights, None)
-    state = weights.convert(archive)
+    with step(f"{weights.name}: fetching {weights.source.label}"):
+        archive = _ensure_archive(weights, None)
+    with step(f"{weights.name}: converting the weights"):
+        state = weights.convert(archive)
     with atomic_path(weights.path) as tmp:
         with open(tmp, "wb") as fh:  # a file object keeps the temp name out of the archive: same bytes each time
             torch.save(state, fh)

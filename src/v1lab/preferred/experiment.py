@@ -29,7 +29,7 @@ __all__ = ["run_preferred"]
 def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd.DataFrame | None = None,
                   reference: str = "tuning curves", images=None, steps: int = 256, channels=None, k: int = 9,
                   max_images: int | None = None, seed: int = 0, ppd: float = 28.0, device="cpu",
-                  recorder=None) -> Path:
+                  recorder=None, progress: bool = False) -> Path:
     """Run the experiment for module ``layer`` (results named ``label``, default ``layer``); returns the gallery.
 
     Without ``units`` a first linear layer is compared with the orientation of its own filter weights, measured
@@ -41,9 +41,10 @@ def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rec = recorder or CentreUnitRecorder(model, layer, device=device, ppd=ppd)
-    pos = optimise_preferred(model, layer, channels=channels, steps=steps, seed=seed, recorder=rec, ppd=ppd)
+    pos = optimise_preferred(model, layer, channels=channels, steps=steps, seed=seed, recorder=rec, ppd=ppd,
+                             progress=progress)
     neg = optimise_preferred(model, layer, channels=channels, steps=steps, seed=seed, negative=True,
-                             recorder=rec, ppd=ppd)
+                             recorder=rec, ppd=ppd, progress=progress)
     measured = measure_stimulus(pos.images, ppd, weights=pos.rf_weights())
     measured.insert(0, "channel", pos.channels)
     measured.insert(0, "layer", label)
@@ -65,7 +66,7 @@ def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd
         arrays["filter"] = filters.images.numpy()
     if images:
         top = top_patches(model, layer, images, k=k, channels=pos.channels, max_images=max_images,
-                          device=rec.device, recorder=rec)
+                          device=rec.device, recorder=rec, progress=progress)
         views["top-k mean"] = top.mean_patch
         scale = 2 * top.mean_product.abs().amax().clamp(min=1e-12)
         views["grad x input"] = stretch_contrast(0.5 + top.mean_product / scale, 0.5)

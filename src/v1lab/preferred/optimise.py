@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from v1lab.errors import AnalysisError
 from v1lab.preferred._drive import centre_responses, rf_box_on_canvas
@@ -97,7 +98,8 @@ def _total_variation(x: torch.Tensor, beta: float, eps: float = 1e-8) -> torch.T
 def optimise_preferred(model, layer: str, *, channels=None, steps: int = 256, lr: float = 0.05,
                        negative: bool = False, seed: int = 0, device="cpu", l2: float = 0.0, tv: float = 0.0,
                        tv_beta: float = 1.0, rms: float | None = 0.25, jitter: Jitter | None = None, response: str = "post_relu",
-                       ppd: float = 28.0, recorder: CentreUnitRecorder | None = None) -> PreferredResult:
+                       ppd: float = 28.0, recorder: CentreUnitRecorder | None = None,
+                       progress: bool = False) -> PreferredResult:
     """Optimise one image per channel so that it drives (or suppresses) the layer's centre unit.
 
     Parameters
@@ -129,6 +131,8 @@ def optimise_preferred(model, layer: str, *, channels=None, steps: int = 256, lr
         Response mode reported in :attr:`PreferredResult.activations`.
     ppd : float
         Pixels per degree of the canvas.
+    progress : bool
+        Draw a progress bar over the steps.
     recorder : CentreUnitRecorder, optional
         Reuse an existing recorder for ``model`` and ``layer``.
 
@@ -153,7 +157,8 @@ def optimise_preferred(model, layer: str, *, channels=None, steps: int = 256, lr
     index = torch.as_tensor(chans, device=rec.device)
     rows = torch.arange(len(chans), device=rec.device)
     sign = -1.0 if negative else 1.0
-    for _ in range(int(steps)):
+    desc = f"{layer}: {'minimising' if negative else 'maximising'} ({len(chans)} units)"
+    for _ in tqdm(range(int(steps)), desc=desc, unit="step", disable=not progress, leave=False):
         opt.zero_grad(set_to_none=True)
         images = param()
         drive = centre_responses(rec, jitter(images, gen), "pre_relu")[rows, index]

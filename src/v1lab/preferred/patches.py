@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 from v1lab.errors import AnalysisError
 from v1lab.images import ImageNetFolder
@@ -84,7 +85,7 @@ def _valid_range(rf, axis: int, size: int) -> tuple[int, int]:
 
 def top_patches(model, layer: str, images_dir, *, k: int = 9, channels=None, max_images: int | None = None,
                 batch_size: int = 32, response: str = "post_relu", device="cpu",
-                recorder: CentreUnitRecorder | None = None) -> TopPatches:
+                recorder: CentreUnitRecorder | None = None, progress: bool = False) -> TopPatches:
     """Find the ``k`` receptive-field crops of the images in ``images_dir`` that drive each unit hardest.
 
     Parameters
@@ -120,7 +121,8 @@ def top_patches(model, layer: str, images_dir, *, k: int = 9, channels=None, max
     best_i = torch.zeros((len(chans), 0), dtype=torch.long)
     wy, wx = y_hi - y_lo, x_hi - x_lo
     with torch.no_grad(), UnitCapture(model.module, layer, response, None, truncate=True) as cap:
-        for start in range(0, n_img, batch_size):
+        for start in tqdm(range(0, n_img, batch_size), desc=f"{layer}: top-{k} patches of {n_img} images",
+                          unit="batch", disable=not progress, leave=False):
             batch = torch.stack([data[i][0] for i in range(start, min(n_img, start + batch_size))])
             fmap = cap.run(pre.normalize(batch.to(rec.device)))[:, index, y_lo:y_hi, x_lo:x_hi]
             flat = fmap.permute(1, 0, 2, 3).reshape(len(chans), -1).float().cpu()

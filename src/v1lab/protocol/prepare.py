@@ -60,6 +60,7 @@ def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
     except ReferenceDataError as exc:
         raise ProtocolError(f"{path}: field 'references': {exc}") from None
     preferred: tuple[LayerSpec, ...] = ()
+    parsed = _with_image_folders(parsed, path)
     try:
         if parsed.preferred_stimuli is not None:
             names = parsed.preferred_stimuli.layers or [parsed.layers[0].title]
@@ -71,6 +72,24 @@ def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
     except ProtocolError as exc:
         raise ProtocolError(f"{path}: {exc}") from None
     return PreparedRun(parsed, path, sets, preferred, lesion, _closed_loop(parsed, sets, path))
+
+
+def _with_image_folders(protocol: Protocol, path: Path) -> Protocol:
+    """The protocol with its image folders (``preferred_stimuli.images``, ``lesion.images``) made absolute,
+    relative to the protocol file, and checked to exist."""
+    update = {}
+    for section in ("preferred_stimuli", "lesion"):
+        config = getattr(protocol, section)
+        if config is None or config.images is None:
+            continue
+        folder = Path(config.images).expanduser()
+        folder = folder if folder.is_absolute() else (path.parent / folder)
+        if not folder.is_dir():
+            raise ProtocolError(f"{path}: field '{section}.images': folder {folder} not found; expected an "
+                                "ImageNet-style folder of photos (the 1000-photo sample lives in "
+                                "../shared/data/imagenet-sample beside the checkout)")
+        update[section] = config.model_copy(update={"images": str(folder.resolve())})
+    return protocol.model_copy(update=update) if update else protocol
 
 
 def _closed_loop(protocol: Protocol, sets: dict, path: Path) -> dict:
@@ -114,8 +133,8 @@ def check_layers(prepared: PreparedRun, module) -> None:
     fields = [(f"layers.{i}.name", spec.name) for i, spec in enumerate(prepared.protocol.layers)]
     if prepared.lesion is not None:
         fields.append(("lesion.layer", lesion_config(prepared, module).layer))
-    for field, name in fields:
+    for key, name in fields:
         try:
             resolve_layer(module, name)
         except LayerError as exc:
-            raise ProtocolError(f"{prepared.source}: field '{field}': {exc}") from None
+            raise ProtocolError(f"{prepared.source}: field '{key}': {exc}") from None

@@ -23,6 +23,7 @@ from v1lab.characterisation.closed_loop import closed_loop_optima, closed_loop_s
 from v1lab.errors import RunFolderError
 from v1lab.models import load_model
 from v1lab.models.in_memory import PREFIX as MODULE_PREFIX
+from v1lab.progress import step
 from v1lab.protocol.prepare import PreparedRun, check_layers, lesion_config, prepare_run
 from v1lab.protocol.schema import Protocol, layer_entry
 from v1lab.recording import CentreUnitRecorder, layer_dataset, load_layer, resolve_device, save_layer
@@ -105,14 +106,17 @@ def _run(prepared: PreparedRun, model, out, resume, progress: bool, argv) -> Run
     _sections(prepared, loaded, folder, units, dev, progress)
     from v1lab.population import applicable_references, write_tables
 
-    write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed, ppd=p.ppd,
-                 layer_order=[spec.title for spec in p.layers])
+    with step("population and comparison tables", enabled=progress):
+        write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed,
+                     ppd=p.ppd, layer_order=[spec.title for spec in p.layers])
     folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
                   n_units=len(units))
     if p.output.report:
         from v1lab.report import build_report
 
-        print(f"v1lab: report {build_report(folder.path)}", flush=True)
+        with step("report", enabled=progress):
+            path = build_report(folder.path)
+        print(f"v1lab: report {path}", flush=True)
     return Run(folder.path)
 
 
@@ -128,15 +132,19 @@ def _layer_units(prepared: PreparedRun, loaded, spec, folder: RunFolder, device,
         responses = _record_layer(prepared, loaded, spec, folder, device, progress)
         save_layer(path, responses)
         shutil.rmtree(folder.parts_folder(spec.title), ignore_errors=True)
-    return characterise_layer(responses, p.analyses.roles, p.analyses.criteria, fits=p.analyses.fits)
+    with step(f"{spec.title}: analysis and fits", enabled=progress):
+        return characterise_layer(responses, p.analyses.roles, p.analyses.criteria, fits=p.analyses.fits)
 
 
 def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device, progress: bool):
     """Record every set of one layer: the stage-1 sets, then the closed-loop sets at each unit's optimum (sets
     already on disk from an interrupted run are read back)."""
     p = prepared.protocol
-    recorder = CentreUnitRecorder(loaded, spec.name, response=spec.response, device=device,
-                                  batch_size=p.output.batch_size, ppd=p.ppd)
+    with step(f"{spec.title}: recorder set-up", enabled=progress):
+        recorder = CentreUnitRecorder(loaded, spec.name, response=spec.response, device=device,
+                                      batch_size=p.output.batch_size, ppd=p.ppd)
+    if recorder.crop_note:
+        print(f"v1lab: {recorder.crop_note}", flush=True)
     channels = p.units.channels(recorder.n_channels)
     blank = recorder.record(next(iter(prepared.sets.values())).blank(recorder.canvas, device=device))
     blank = blank.cpu().numpy()[0, channels]
@@ -200,6 +208,13 @@ def _layer_attrs(p: Protocol, loaded, spec, recorder: CentreUnitRecorder) -> dic
     }
 
 
+def _strongest_per_class(layer_units: pd.DataFrame, n: int) -> list[int]:
+    """The ``n`` responsive units of each cell class with the largest response above the blank, by channel."""
+    live = layer_units[layer_units["responsive"].fillna(False).astype(bool)]
+    top = live.sort_values("peak_response_above_blank", ascending=False).groupby("cell_class").head(n)
+    return sorted(int(c) for c in top["channel"])
+
+
 def _sections(prepared: PreparedRun, loaded, folder: RunFolder, units: pd.DataFrame, device, progress) -> None:
     """The preferred-stimulus (``RUN/preferred/``) and lesion (``RUN/lesion/``) sections, where present."""
     p = prepared.protocol
@@ -210,16 +225,20 @@ def _sections(prepared: PreparedRun, loaded, folder: RunFolder, units: pd.DataFr
             continue  # done before an interruption
         from v1lab.preferred import run_preferred
 
+        channels = config.channels
+        if channels is None and config.per_class is not None and spec != p.layers[0]:
+            channels = _strongest_per_class(units[units["layer"] == spec.title], config.per_class)
         run_preferred(loaded, spec.name, out, label=spec.title, units=units, reference="tuning curves (units table)",
-                      images=config.images, steps=config.steps, channels=config.channels, k=config.k,
-                      max_images=config.max_images, seed=config.seed, ppd=p.ppd, device=device)
+                      images=config.images, steps=config.steps, channels=channels, k=config.k,
+                      max_images=config.max_images, seed=config.seed, ppd=p.ppd, device=device, progress=progress)
     lesion = lesion_config(prepared, loaded.module)
     if lesion is None:
         return
     from v1lab.lesion.experiment import config_text, run_lesion_on_model
 
-    lesion = lesion.model_copy(update={"units_table": lesion.units_table or str(folder.path),
-                                       "responses": lesion.responses or str(folder.path)})
+    lesion = lesion.model_copy(update={
+        "units_table": lesion.units_table or (str(folder.path) if lesion.class_groups else None),
+        "responses": lesion.responses or str(folder.path)})
     text = config_text(lesion, loaded.spec)
     path = folder.path / "lesion"
     sub = RunFolder.resume(path, text) if (path / "manifest.json").is_file() else RunFolder.create(

@@ -8,12 +8,8 @@ the fast path (crop + truncation) changes no number.
 from v1lab.recording.capture import UnitCapture
 from v1lab.recording.batching import is_out_of_memory, map_batches, resolve_device
 from v1lab.recording.layers import RESPONSE_MODES, check_response_mode, layer_names, resolve_layer
-from v1lab.recording.receptive_field import (
-    ReceptiveField,
-    analytic_receptive_field,
-    empirical_receptive_field,
-    receptive_field,
-)
+from v1lab.recording.empirical_rf import empirical_receptive_field
+from v1lab.recording.receptive_field import ReceptiveField, analytic_receptive_field, receptive_field
 from v1lab.recording.recorder import CentreUnitRecorder, grid_offsets
 from v1lab.recording.dataset import CONVENTIONS, layer_dataset, load_layer, save_layer, stimulus_table
 

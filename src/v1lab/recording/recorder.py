@@ -17,8 +17,11 @@ Two shortcuts change no number:
 
    Every unit the centre unit depends on has its field inside the centre unit's field (fields are
    unions along the graph), so by induction over the layers each such unit sees the same inputs and
-   padding in the crop as in the full image and has the same value. The crop box is only used when the
-   field was read from the graph (``method="analytic"``); with an empirical field the full image is used.
+   padding in the crop as in the full image and has the same value. Where the field was measured instead
+   (``method="empirical"``: a graph torch.fx cannot read, e.g. a user's model), the same box is used only
+   after the recorder checks it: random images recorded on the crop must give the full image's responses
+   (to 1e-5 of the largest); otherwise the whole image is used and :attr:`crop_note` says why and how many
+   times more pixels each stimulus costs.
 
 The recorder runs a copy of the network in which every eval-mode batch norm is folded into the convolution
 before it (:mod:`v1lab.recording._folding`): the same affine maps in one pass instead of two, equal up to float32
@@ -90,6 +93,10 @@ class CentreUnitRecorder:
 
     Attributes
     ----------
+    crop_box : (int, int, int, int)
+        Rows ``y0:y1`` and columns ``x0:x1`` of the input that :meth:`record` takes.
+    crop_note : str
+        Why the whole image is recorded although the field is smaller (empty when the crop is used).
     module : nn.Module
         The network the recorder runs: the folded copy, or ``model.module`` itself when nothing was folded.
     folded_pairs : int
@@ -132,7 +139,7 @@ class CentreUnitRecorder:
                     f"position offset {off} from the centre unit ({cy}, {cx}) leaves the {ny}x{nx} map"
                     f" of layer {layer!r}"
                 )
-        self.crop_box = self._crop_box()
+        self.crop_box, self.crop_note = self._crop_box(), ""
         self.module, self.folded_pairs = module, 0
         if fold_batch_norm:
             probe = torch.randn(1, 3, *self.input_shape, device=self.device,
@@ -140,13 +147,13 @@ class CentreUnitRecorder:
             with _full_fp32():
                 self.module, self.folded_pairs = fold_batch_norms(
                     module, probe.contiguous(memory_format=memory_format), keep=[layer])
+        if self.receptive_field.method != "analytic":
+            self._check_crop()
         self.n_channels = int(self.record(torch.full((1, 3, *self.canvas_shape), 0.5)).shape[-1])
 
     # -- geometry ----------------------------------------------------------------------------
     def _crop_box(self) -> tuple[int, int, int, int]:
         rf = self.receptive_field
-        if rf.method != "analytic":
-            return (0, self.input_shape[0], 0, self.input_shape[1])
         spans = [rf.span(y, x) for y, x in self.unit_positions]
         box = []
         for axis, size in enumerate(self.input_shape):
@@ -157,6 +164,26 @@ class CentreUnitRecorder:
             stop = size if hi >= size else hi
             box += [start, stop]
         return tuple(box)
+
+    def _check_crop(self) -> None:
+        """Keep a crop of a measured field only if it reproduces the full image's responses (module docs)."""
+        full = (0, self.input_shape[0], 0, self.input_shape[1])
+        if self.crop_box == full:
+            return
+        images = 0.5 + 0.2 * torch.randn(2, 3, *self.input_shape, generator=torch.Generator().manual_seed(1))
+        want = self.record_full(images)
+        try:
+            got = self.record(self.crop(images))
+            ok = got.shape == want.shape and bool(torch.all(torch.abs(got - want) <= 1e-5 * want.abs().max() + 1e-7))
+            why = "the crop gives other responses than the whole image"
+        except Exception as err:  # the network may not run on a smaller input at all
+            ok, why = False, f"the network does not run on the crop ({type(err).__name__}: {str(err)[:80]})"
+        if not ok:
+            h, w = self.canvas_shape
+            self.crop_note = (f"layer {self.layer!r}: recording the whole image, not the {h} x {w} crop of its "
+                              f"measured receptive field ({why}); each stimulus costs about "
+                              f"{self.input_shape[0] * self.input_shape[1] / (h * w):.0f} times the pixels")
+            self.crop_box = full
 
     @property
     def canvas_shape(self) -> tuple[int, int]:
