@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 import torch
 
+from statsmodels.stats.multitest import multipletests
+
 from planted import ESSENTIAL, USELESS
-from v1lab.lesion import LesionConfig, TensorImages, config_text, run_lesion_experiment
+from v1lab.lesion import LesionConfig, LesionEngine, TensorImages, config_text, run_lesion_experiment
 from v1lab.runs.folder import RunFolder
 
 
@@ -20,13 +22,24 @@ def _run(net, imgs, path, **options):
     return run_lesion_experiment(net, identity, TensorImages(*imgs), config, folder=folder, progress=False)
 
 
+def _units_table(path):
+    """Class groups: 'double_opponent' is the essential unit alone, 'not_responsive' the useless one."""
+    channels = range(8)
+    pd.DataFrame({"model": "planted", "layer": "conv1", "channel": channels,
+                  "double_opponent": [c == ESSENTIAL for c in channels], "single_opponent": False,
+                  "orientation_selective": False, "simple": False,
+                  "responsive": [c != USELESS for c in channels], "cell_class": None}).to_csv(path, index=False)
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     import planted
 
     net = planted.make()
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    res = _run(net, planted.images(n=160), tmp_path_factory.mktemp("lesion") / "run")
+    tmp = tmp_path_factory.mktemp("lesion")
+    res = _run(net, planted.images(n=160), tmp / "run", units_table=_units_table(tmp / "units.csv"))
     return res, net, before
 
 
@@ -55,18 +68,88 @@ def test_essential_channel_is_significant_useless_is_not(result):
     assert (single["mcnemar_p_holm"] < 0.05).to_numpy().nonzero()[0].tolist() == [ESSENTIAL]
 
 
-def test_inactive_set_against_random_null(result):
+def _null(lesions, tested, null):
+    return lesions[(lesions["kind"] == "random") & (lesions["definition"] == tested["set_id"])
+                   & (lesions["null"] == null)]
+
+
+def test_inactive_set_against_matched_and_random_active_nulls(result):
     lesions = result[0].lesions
     tested = lesions[(lesions["kind"] == "inactive") & (lesions["definition"] == "filter_norm")].iloc[0]
-    null = lesions[(lesions["kind"] == "random") & (lesions["definition"] == tested["set_id"])]
-    assert len(null) == 20 and tested["null_n"] == 20
-    assert all(str(USELESS) not in c.split() for c in null["channels"])  # drawn from the active units
-    # Null draws that hit the essential unit drop the log-probability far more than the useless one does.
-    hit = null["channels"] == str(ESSENTIAL)
-    assert hit.any() and (null.loc[hit, "mean_delta_logp"] < -1).all()
-    expected = (np.sum(null["mean_delta_logp"] >= 0) + 1) / 21  # Phipson & Smyth, upper tail
-    assert tested["perm_p_logp"] == pytest.approx(min(1.0, 2 * min(expected, 1.0)))
-    assert any("filter_norm inactive units (1 unit)" in v for v in result[0].verdicts)
+    random = _null(lesions, tested, "random-active")
+    assert len(random) == 20 and tested["random_active_n"] == 20
+    assert all(str(USELESS) not in c.split() for c in random["channels"])  # drawn from the active units
+    expected = (np.sum(random["mean_delta_logp"] >= 0) + 1) / 21  # Phipson & Smyth, upper tail
+    assert tested["random_active_p_logp"] == pytest.approx(min(1.0, 2 * expected))
+    # The matched null draws from the useless unit's filter-norm stratum: itself and its nearest neighbour in
+    # filter norm (the essential unit, norm 1.0); null sets that hit the essential unit cost far more.
+    matched = _null(lesions, tested, "matched")
+    assert len(matched) == 20 and set(matched["channels"]) == {str(USELESS), str(ESSENTIAL)}
+    hit = matched["channels"] == str(ESSENTIAL)
+    assert (matched.loc[hit, "mean_delta_logp"] < -1).all() and (matched.loc[~hit, "mean_delta_logp"] == 0).all()
+    assert tested["matched_p_logp"] == pytest.approx(min(1.0, 2 * (np.sum(~hit) + 1) / 21))
+    # ... and it is matched on filter norm, closer than the random-active null.
+    matching = pd.read_csv(result[0].folder / "matching.csv").set_index(["set_id", "null"])
+    m, r = matching.loc[(tested["set_id"], "matched")], matching.loc[(tested["set_id"], "random-active")]
+    assert m["property"] == "filter_norm" and m["pool"] == 2 and m["strata"] == 1
+    assert abs(m["null_property_mean"] - m["tested_property_mean"]) < abs(r["null_property_mean"]
+                                                                          - r["tested_property_mean"])
+    assert m["ks"] < r["ks"] == 1.0
+    # Class groups are matched on class_property (natural_mean by default).
+    assert set(matching.xs("matched", level="null").query("set_id.str.startswith('class')")["property"]) == {
+        "natural_mean"}
+
+
+def test_planted_channels_recovered_under_the_new_null_and_holm(result):
+    lesions = result[0].lesions.set_index("set_id")
+    essential, useless = lesions.loc["class-double_opponent"], lesions.loc["inactive-filter_norm"]
+    assert essential["channels"] == str(ESSENTIAL) and useless["channels"] == str(USELESS)
+    assert essential["mcnemar_p_holm"] < 1e-6 and essential["delta_top1_ci_high"] < 0
+    for name in ("inactive-filter_norm", "inactive-sparsity", "inactive-natural_mean", "class-not_responsive"):
+        assert lesions.loc[name, "mcnemar_p_holm"] == 1.0 and lesions.loc[name, "delta_top1"] == 0
+    # Against units of the same natural-image activity, the essential unit costs more than most.
+    assert essential["matched_rank_logp"] > 0.5 > lesions.loc["class-not_responsive", "matched_rank_logp"]
+    tested = lesions[lesions["kind"].isin(["inactive", "class"])]
+    verdicts = dict(zip(tested["definition"], result[0].verdicts))   # one verdict per tested set, in order
+    assert all(v.startswith(f"Silencing the {k} ") for k, v in verdicts.items())
+    assert "a significant effect" in verdicts["double_opponent"]
+    assert all("no significant effect" in verdicts[k] for k in ("filter_norm", "sparsity", "natural_mean",
+                                                              "not_responsive"))
+    assert "sets matched on natural_mean" in verdicts["double_opponent"]
+    assert "sets matched on filter_norm" in verdicts["filter_norm"]
+
+
+def test_holm_over_every_test_of_the_run(result):
+    folder, lesions = result[0].folder, result[0].lesions
+    tests = pd.read_csv(folder / "tests.csv")
+    counted = lesions[lesions["kind"] != "random"]
+    p_columns = ["mcnemar_p", "mcnemar_top5_p", "wilcoxon_p", "matched_p_top1", "matched_p_logp",
+                 "random_active_p_top1", "random_active_p_logp"]
+    assert len(tests) == counted[p_columns].notna().to_numpy().sum()   # every test of every set, one family
+    assert (tests["p_holm"] >= tests["p"]).all()
+    np.testing.assert_allclose(tests["p_holm"], multipletests(tests["p"], method="holm")[1])
+    primary = tests[tests["role"] == "primary"]
+    assert (primary["test"] == "mcnemar_p").all() and primary["set_id"].is_unique
+    assert set(primary["set_id"]) == set(counted["set_id"])
+    row = lesions.set_index("set_id").loc["inactive-filter_norm"]
+    got = tests[tests["set_id"] == "inactive-filter_norm"].set_index("test")["p_holm"]
+    assert all(row[f"{test}_holm"] == p for test, p in got.items())
+    assert f"all {len(tests)} tests of the run" in (folder / "notes.txt").read_text()
+    assert "2/21 = 0.0952" in (folder / "notes.txt").read_text()
+
+
+def test_lesion_progress_counts_images_of_every_set(planted_net, planted_images):
+    class Bar:
+        def __init__(self):
+            self.steps = []
+
+        def update(self, n):
+            self.steps.append(n)
+
+    engine = LesionEngine(planted_net, lambda x: x, "relu", progress=False)
+    bar = Bar()
+    engine.lesion(TensorImages(*planted_images), [(0,), (1,), (2, 3)], batch_size=64, bar=bar)
+    assert bar.steps == [64, 64, 64, 64, 64, 64, 32, 32, 32] and sum(bar.steps) == 3 * 160
 
 
 def test_weights_unchanged_and_no_hook_left(result):
@@ -77,15 +160,16 @@ def test_weights_unchanged_and_no_hook_left(result):
 
 def test_files_written(result):
     folder = result[0].folder
-    for name in ("inactive.csv", "lesion.csv", "single_unit.csv", "null.csv", "verdicts.txt", "baseline.npz",
-                 "single_unit.png", "null.png", "manifest.json"):
+    for name in ("inactive.csv", "lesion.csv", "single_unit.csv", "null.csv", "matching.csv", "tests.csv",
+                 "verdicts.txt", "notes.txt", "baseline.npz", "single_unit.png", "null.png", "manifest.json"):
         assert (folder / name).is_file(), name
     assert (folder / "null.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_same_seed_same_numbers_and_resume(result, tmp_path, planted_net, planted_images):
     first = pd.read_csv(result[0].folder / "lesion.csv")
-    again = _run(planted_net, planted_images, tmp_path / "again")
+    units = str(result[0].folder.parent / "units.csv")
+    again = _run(planted_net, planted_images, tmp_path / "again", units_table=units)
     pd.testing.assert_frame_equal(first, pd.read_csv(again.folder / "lesion.csv"))
     other = _run(planted_net, planted_images, tmp_path / "other", seed=1)
     assert not first["channels"].equals(pd.read_csv(other.folder / "lesion.csv")["channels"])
@@ -97,7 +181,8 @@ def test_same_seed_same_numbers_and_resume(result, tmp_path, planted_net, plante
     (again.folder / "lesion.csv").unlink()
     folder = RunFolder(again.folder)
     resumed = run_lesion_experiment(planted_net, lambda x: x, TensorImages(*planted_images),
-                                    LesionConfig(images="synthetic", n_random=20, batch_size=64, n_bootstrap=200),
+                                    LesionConfig(images="synthetic", n_random=20, batch_size=64, n_bootstrap=200,
+                                                 units_table=units),
                                     folder=folder, progress=False)
     assert all(p.stat().st_mtime_ns == t for p, t in kept.items())
     assert len(resumed.lesions) == len(first)

@@ -12,18 +12,29 @@ __all__ = ["add_parser"]
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "lesion",
-        help="inactive units and lesion experiments (accuracy with units silenced, against random sets)",
+        help="inactive units and lesion experiments (accuracy with units silenced, against matched null sets)",
         description="Measure each unit's inactivity (filter norm, sparsity, stimulus and natural-image responses), "
-        "silence sets of units (inactive by each definition, random controls, single units, cell classes) and "
-        "test the change in top-1/top-5 accuracy and correct-class log-probability on an ImageNet-style folder. "
-        "Writes inactive.csv, lesion.csv, single_unit.csv, null.csv, figures and manifest.json into a new folder.",
+        "silence sets of units (inactive by each definition, cell classes, single units, and null sets matched on the "
+        "defining property or drawn from the other units) and test the change in top-1/top-5 accuracy and "
+        "correct-class log-probability on an ImageNet-style folder (primary test: McNemar on top-1; Holm over every "
+        "test). Writes inactive.csv, lesion.csv, single_unit.csv, null.csv, matching.csv, tests.csv, verdicts.txt, "
+        "notes.txt, figures and manifest.json into a new folder.",
     )
     p.add_argument("--model", default="resnet50-caffe", help="model spec (default: resnet50-caffe)")
     p.add_argument("--layer", default="conv1", help="layer whose channels are the units (default: conv1)")
     p.add_argument("--silence-at", help="module whose output is silenced (default: the ReLU after a conv layer)")
     p.add_argument("--images", required=True, help="ImageNet-style folder (class sub-folders or <wnid>_<name>.JPEG)")
     p.add_argument("--out", help="new (or empty) result folder; default runs/lesion-<layer>-<time>")
-    p.add_argument("--n-random", type=int, default=100, help="random sets per tested set (default: 100)")
+    p.add_argument("--n-random", type=int, default=100, help="null sets per tested set and null (default: 100; the "
+                   "smallest Monte-Carlo p-value is 2/(n+1))")
+    p.add_argument("--null", choices=["matched", "random-active", "both"], default="both",
+                   help="null sets matched on the tested set's defining property, uniform over the other units "
+                   "(reference), or both (default: both)")
+    p.add_argument("--strata", type=int, default=8, help="quantile bins of the property for the matched null "
+                   "(default: 8)")
+    p.add_argument("--class-property", choices=["natural_mean", "filter_norm", "sparsity", "stimulus_max"],
+                   default="natural_mean", help="property a class group's matched null is matched on "
+                   "(default: natural_mean)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random sets and bootstrap (default: 0)")
     p.add_argument("--mode", choices=["zero", "mean"], default="zero",
                    help="silenced output set to 0 or to its natural-image mean (default: zero)")
@@ -47,7 +58,8 @@ def _config(args):
     from v1lab.lesion.config import LesionConfig
 
     fields = dict(images=args.images, layer=args.layer, silence_at=args.silence_at, mode=args.mode,
-                  n_random=args.n_random, seed=args.seed, max_images=args.max_images, batch_size=args.batch_size,
+                  n_random=args.n_random, null=args.null, strata=args.strata, class_property=args.class_property,
+                  seed=args.seed, max_images=args.max_images, batch_size=args.batch_size,
                   single_units=not args.no_single_units, units_table=args.units_table, responses=args.responses)
     try:
         return LesionConfig(**fields)
@@ -88,8 +100,8 @@ def _run(args) -> int:
     result, n = run_lesion_on_model(model, config, folder, device=device, progress=not args.no_progress,
                                     workers=args.workers)
     folder.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)),
-                  seconds=round(time.perf_counter() - started, 1), verdicts=result.verdicts)
-    for line in result.verdicts:
+                  seconds=round(time.perf_counter() - started, 1), verdicts=result.verdicts, notes=result.notes)
+    for line in result.verdicts + result.notes:
         print(line)
     print(f"v1lab: lesion results in {folder.path} ({len(result.lesions)} sets, {n} images, "
           f"{time.perf_counter() - started:.0f} s)")

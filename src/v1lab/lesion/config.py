@@ -26,7 +26,8 @@ class Thresholds(_Strict):
 class LesionConfig(_Strict):
     """A lesion experiment on one layer.
 
-    The model is the protocol's (or ``--model``); everything else is here.
+    The model is the protocol's (or ``--model``); everything else is here. The statistics are described in
+    :mod:`v1lab.lesion.analysis` and docs/lesion.md.
     """
 
     images: str = Field(min_length=1, description="ImageNet-style folder: class sub-folders or <wnid>_<name>.JPEG "
@@ -39,7 +40,15 @@ class LesionConfig(_Strict):
         None, description="module whose output is silenced; default: the first ReLU after a conv layer "
         "(ResNet conv1 -> relu), or the layer itself")
     mode: Literal["zero", "mean"] = Field("zero", description="silenced output set to 0 or to its natural-image mean")
-    n_random: int = Field(100, ge=0, description="random sets of the same size drawn per lesioned set (null)")
+    n_random: int = Field(100, ge=0, description="null sets of the same size drawn per tested set and null (the "
+                          "smallest two-sided Monte-Carlo p-value is 2/(n_random+1))")
+    null: Literal["matched", "random-active", "both"] = Field(
+        "both", description="null sets per tested set: matched on the property that defines it (stratified "
+        "permutation), random-active (uniform over the units outside it; a reference), or both")
+    strata: int = Field(8, ge=1, description="quantile bins of the defining property for the matched null, before "
+                        "bins with too few untested units are merged")
+    class_property: Literal["natural_mean", "filter_norm", "sparsity", "stimulus_max"] = Field(
+        "natural_mean", description="the property on which a class group's matched null is matched")
     seed: int = Field(0, ge=0, description="seeds random sets and bootstrap intervals")
     max_images: int | None = Field(None, ge=1, description="use only the first N images (sorted order)")
     batch_size: int = Field(50, ge=1, description="images per forward pass")
@@ -51,6 +60,7 @@ class LesionConfig(_Strict):
     responses: str | None = Field(None, description="run folder (or .nc file) with the layer's stimulus responses, "
                                   "for the stimulus_max definition (in a protocol: this run's)")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="cuts of the inactivity definitions")
-    alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the verdicts")
-    confidence: float = Field(0.95, gt=0, lt=1, description="level of the bootstrap confidence intervals")
+    alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the verdicts (applied to "
+                         "the Holm-adjusted primary p-value)")
+    confidence: float = Field(0.95, gt=0, lt=1, description="level of the confidence intervals")
     n_bootstrap: int = Field(2000, ge=100, description="bootstrap resamples per interval")

@@ -118,10 +118,8 @@ class LesionEngine:
         self.progress = progress
         self.split = split_network(module, silenced)
 
-    def _inputs(self, source: ImageSource, batch_size: int, desc: str) -> Iterable:
-        total = -(-len(source) // batch_size)
-        for images, labels in tqdm(source.batches(batch_size), total=total, desc=desc, unit="batch",
-                                   disable=not self.progress, leave=False):
+    def _inputs(self, source: ImageSource, batch_size: int) -> Iterable:
+        for images, labels in source.batches(batch_size):
             yield self.normalize(images.to(self.device, torch.float32)), labels
 
     def _head(self, x: torch.Tensor) -> torch.Tensor:
@@ -139,19 +137,21 @@ class LesionEngine:
     def baseline(self, source: ImageSource, *, batch_size: int) -> tuple[Outcomes, NaturalStats, torch.Tensor]:
         """The unlesioned network: per-image outcomes, statistics of the silenced map, and the labels."""
         stats, parts, labels_all = NaturalStats(), [], []
-        for x, labels in self._inputs(source, batch_size, "unlesioned"):
-            h = self._head(x)
-            stats.update(h)
-            logits = self.split.tail(h) if self.split is not None else self.module(x)
-            parts.append(Outcomes.from_logits(logits, labels))
-            labels_all.append(labels.cpu())
+        with tqdm(total=len(source), desc="unlesioned", unit="img", disable=not self.progress, leave=False) as bar:
+            for x, labels in self._inputs(source, batch_size):
+                h = self._head(x)
+                stats.update(h)
+                logits = self.split.tail(h) if self.split is not None else self.module(x)
+                parts.append(Outcomes.from_logits(logits, labels))
+                labels_all.append(labels.cpu())
+                bar.update(len(labels))
         if not parts:
             raise RecordingError("lesion: the image source yielded no image; expected at least one")
         return Outcomes.concat(parts), stats, torch.cat(labels_all)
 
     @torch.no_grad()
     def lesion(self, source: ImageSource, channel_sets: Sequence[Sequence[int]], *, batch_size: int,
-               fill: torch.Tensor | None = None, desc: str = "lesions") -> list[Outcomes]:
+               fill: torch.Tensor | None = None, bar: tqdm | None = None) -> list[Outcomes]:
         """Outcomes with each set of channels silenced (one pass over the images for all sets).
 
         Parameters
@@ -161,15 +161,28 @@ class LesionEngine:
         batch_size : int
         fill : Tensor of shape (C,), optional
             Per-channel fill values (``None``: zeros).
+        bar : tqdm, optional
+            Advanced by the batch's image count after every lesioned set of every batch (the unit is one
+            image with one set silenced); without it the engine draws its own bar over
+            ``len(channel_sets) * len(source)`` images.
         """
+        own = bar is None
+        if own:
+            bar = tqdm(total=len(channel_sets) * len(source), desc="lesions", unit="img",
+                       disable=not self.progress, leave=False)
         parts: list[list[Outcomes]] = [[] for _ in channel_sets]
-        for x, labels in self._inputs(source, batch_size, desc):
-            if self.split is not None:
-                h = self.split.head(x)
+        try:
+            for x, labels in self._inputs(source, batch_size):
+                h = self.split.head(x) if self.split is not None else None
                 for i, channels in enumerate(channel_sets):
-                    parts[i].append(Outcomes.from_logits(self.split.tail(silence(h, channels, fill)), labels))
-            else:
-                for i, channels in enumerate(channel_sets):
-                    with ChannelSilencer(self.target, channels, fill):
-                        parts[i].append(Outcomes.from_logits(self.module(x), labels))
+                    if h is not None:
+                        logits = self.split.tail(silence(h, channels, fill))
+                    else:
+                        with ChannelSilencer(self.target, channels, fill):
+                            logits = self.module(x)
+                    parts[i].append(Outcomes.from_logits(logits, labels))
+                    bar.update(len(labels))
+        finally:
+            if own:
+                bar.close()
         return [Outcomes.concat(p) for p in parts]

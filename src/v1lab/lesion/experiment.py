@@ -7,11 +7,16 @@ Files written (each atomically)::
     RUN/baseline.npz       unlesioned per-image outcomes and labels, natural-image statistics of the map
     RUN/sets/<set>.npz     per-image outcomes of each lesioned set (a resumed run skips those present)
     RUN/inactive.csv       per-unit inactivity measures and flags
-    RUN/lesion.csv         one row per lesioned set (paired tests, permutation p where it applies)
-    RUN/single_unit.csv    the single-unit rows, with Holm-adjusted p-values
-    RUN/null.csv           the random-control rows
+    RUN/lesion.csv         one row per lesioned set (paired tests, Holm-adjusted p-values, null summaries)
+    RUN/single_unit.csv    the single-unit rows
+    RUN/null.csv           the null-set rows (column ``null``: matched or random-active)
+    RUN/matching.csv       how well each null matches its tested set on the defining property
+    RUN/tests.csv          the Holm family: every test of the run
     RUN/verdicts.txt       one plain-language line per tested set
+    RUN/notes.txt          how to read the run (primary test, p-value floor, training-set overlap)
     RUN/single_unit.png, RUN/null.png
+
+The statistics are in :mod:`v1lab.lesion.analysis`.
 """
 
 from __future__ import annotations
@@ -25,17 +30,18 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
-from statsmodels.stats.multitest import multipletests
+from tqdm.auto import tqdm
 
 from v1lab.runs.atomic import atomic_path, write_text
 from v1lab.errors import AnalysisError
+from v1lab.lesion.analysis import analyse_lesions, matching_property
 from v1lab.lesion.config import LesionConfig
 from v1lab.lesion.engine import ImageSource, LesionEngine
 from v1lab.lesion.inactivity import NaturalStats, inactive_channels, inactivity_table
-from v1lab.lesion.sets import (LesionSet, class_sets, inactive_sets, random_controls, read_class_groups,
-                               single_unit_sets)
+from v1lab.lesion.sets import (LesionSet, class_sets, inactive_sets, matched_controls, random_controls,
+                               read_class_groups, single_unit_sets)
 from v1lab.lesion.silencing import find_silenced_module
-from v1lab.lesion.stats import Outcomes, compare_paired, permutation_p, verdict
+from v1lab.lesion.stats import Outcomes, compare_paired
 from v1lab.runs.folder import RunFolder
 from v1lab.recording.layers import resolve_layer
 
@@ -54,6 +60,7 @@ class LesionResult:
     inactive: pd.DataFrame
     lesions: pd.DataFrame
     verdicts: list[str]
+    notes: list[str]
     seconds: float
 
 
@@ -94,12 +101,28 @@ def _stimulus_max(config: LesionConfig, n_channels: int) -> np.ndarray | None:
     return read_stimulus_max(config.responses, layer=config.label or config.layer, n_channels=n_channels)
 
 
-def _all_sets(config: LesionConfig, flags: dict[str, list[int]], n_channels: int) -> tuple[list, list]:
-    tested = inactive_sets(flags)
+def _controls(s: LesionSet, table: pd.DataFrame, config: LesionConfig) -> list[LesionSet]:
+    """The null sets of tested set ``s`` (matched, then random-active, as ``config.null`` asks)."""
+    controls = []
+    if config.null in ("matched", "both"):
+        prop = matching_property(s, config)
+        if table[prop].isna().any():
+            raise AnalysisError(f"class_property {prop!r}: not measured for layer {config.label or config.layer} "
+                                "(no responses or no weights); expected a measured property, e.g. 'natural_mean'")
+        controls += matched_controls(s, table[prop].to_numpy(dtype=float), config.n_random, config.seed,
+                                     n_strata=config.strata)
+    if config.null in ("random-active", "both"):
+        controls += random_controls(s, len(table), config.n_random, config.seed)
+    return controls
+
+
+def _all_sets(config: LesionConfig, table: pd.DataFrame) -> tuple[list, list]:
+    n_channels = len(table)
+    tested = inactive_sets(inactive_channels(table))
     if config.units_table is not None and config.class_groups:
         tested += class_sets(read_class_groups(config.units_table, layer=config.label or config.layer,
-                                                   n_channels=n_channels))
-    controls = [r for s in tested for r in random_controls(s, n_channels, config.n_random, config.seed)]
+                                               n_channels=n_channels))
+    controls = [r for s in tested for r in _controls(s, table, config)]
     singles = single_unit_sets(n_channels) if config.single_units else []
     return tested, tested + singles + controls
 
@@ -107,13 +130,13 @@ def _all_sets(config: LesionConfig, flags: dict[str, list[int]], n_channels: int
 def _row(s: LesionSet, base: Outcomes, lesioned: Outcomes, config: LesionConfig) -> tuple[dict, object]:
     cmp = compare_paired(base, lesioned, confidence=config.confidence, n_resamples=config.n_bootstrap,
                          seed=int(zlib.crc32(f"{config.seed}:{s.set_id}".encode())))
-    return {"set_id": s.set_id, "kind": s.kind, "definition": s.definition, "draw": s.draw,
+    return {"set_id": s.set_id, "kind": s.kind, "definition": s.definition, "null": s.null, "draw": s.draw,
             "channels": " ".join(str(c) for c in s.channels), "n": len(s.channels), **cmp.as_row()}, cmp
 
 
 def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSource, config: LesionConfig, *,
-                          folder: RunFolder, device: str | torch.device = "cpu", progress: bool = True
-                          ) -> LesionResult:
+                          folder: RunFolder, device: str | torch.device = "cpu", progress: bool = True,
+                          published_top1: float | None = None) -> LesionResult:
     """Run (or finish) a lesion experiment in ``folder`` (already started: manifest written).
 
     Parameters
@@ -128,6 +151,10 @@ def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSourc
     folder : RunFolder
     device : str or torch.device
     progress : bool
+        Progress bars: the unlesioned pass, then one bar over every lesioned set and image (with an ETA).
+    published_top1 : float, optional
+        The model's published ImageNet-validation top-1, compared with its accuracy on these images in the
+        notes (:func:`v1lab.lesion.analysis.training_overlap_note`).
     """
     started = time.perf_counter()
     layer_module = resolve_layer(module, config.layer)
@@ -145,18 +172,19 @@ def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSourc
                              stimulus_max=_stimulus_max(config, n_channels), thresholds=config.thresholds)
     _write_csv(folder.file("inactive.csv"), table)
 
-    tested, sets = _all_sets(config, inactive_channels(table), n_channels)
+    tested, sets = _all_sets(config, table)
     fill = torch.as_tensor(natural.mean, dtype=torch.float32) if config.mode == "mean" else None
     pending = [s for s in sets if not folder.file(f"sets/{s.set_id}.npz").is_file()]
     unique = list(dict.fromkeys(s.channels for s in pending))  # identical sets are run once
-    for start in range(0, len(unique), SETS_PER_PASS):
-        chunk = unique[start:start + SETS_PER_PASS]
-        desc = f"lesions {start + 1}-{start + len(chunk)}/{len(unique)}"
-        results = dict(zip(chunk, engine.lesion(source, chunk, batch_size=config.batch_size, fill=fill, desc=desc)))
-        for s in pending:
-            if s.channels in results:
-                _save_outcomes(folder.file(f"sets/{s.set_id}.npz"), results[s.channels],
-                               channels=np.asarray(s.channels))
+    with tqdm(total=len(unique) * len(source), desc=f"lesions ({len(unique)} sets x {len(source)} images)",
+              unit="img", disable=not progress, smoothing=0.1) as bar:
+        for start in range(0, len(unique), SETS_PER_PASS):
+            chunk = unique[start:start + SETS_PER_PASS]
+            results = dict(zip(chunk, engine.lesion(source, chunk, batch_size=config.batch_size, fill=fill, bar=bar)))
+            for s in pending:
+                if s.channels in results:
+                    _save_outcomes(folder.file(f"sets/{s.set_id}.npz"), results[s.channels],
+                                   channels=np.asarray(s.channels))
 
     rows, comparisons = [], {}
     for s in sets:
@@ -167,17 +195,19 @@ def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSourc
         row, cmp = _row(s, base, outcomes, config)
         rows.append(row)
         comparisons[s.set_id] = cmp
-    lesions = pd.DataFrame(rows)
-    verdicts = _permutation_columns(lesions, tested, comparisons, config)
+    result = analyse_lesions(pd.DataFrame(rows), sets, tested, comparisons, table, config,
+                             published_top1=published_top1)
+    lesions = result.lesions
     single = lesions[lesions["kind"] == "single"].copy()
     if not single.empty:
         single.insert(0, "channel", [int(c) for c in single["channels"]])
-        for col in ("mcnemar_p", "wilcoxon_p"):
-            single[f"{col}_holm"] = multipletests(single[col].to_numpy(), method="holm")[1]
     _write_csv(folder.file("lesion.csv"), lesions)
-    _write_csv(folder.file("single_unit.csv"), single)
-    _write_csv(folder.file("null.csv"), lesions[lesions["kind"] == "random"])
-    write_text(folder.file("verdicts.txt"), "\n".join(verdicts) + ("\n" if verdicts else ""))
+    _write_csv(folder.file("single_unit.csv"), single.dropna(axis=1, how="all"))
+    _write_csv(folder.file("null.csv"), lesions[lesions["kind"] == "random"].dropna(axis=1, how="all"))
+    _write_csv(folder.file("matching.csv"), result.matching)
+    _write_csv(folder.file("tests.csv"), result.tests)
+    for name, lines in (("verdicts.txt", result.verdicts), ("notes.txt", result.notes)):
+        write_text(folder.file(name), "\n".join(lines) + ("\n" if lines else ""))
 
     from v1lab.lesion.figures import plot_null, plot_single_units
 
@@ -185,32 +215,8 @@ def run_lesion_experiment(module: torch.nn.Module, normalize, source: ImageSourc
         plot_single_units(single, folder.file("single_unit.png"), layer=config.label or config.layer)
     if (lesions["kind"] == "random").any():
         plot_null(lesions, folder.file("null.png"))
-    return LesionResult(folder.path, silenced, table, lesions, verdicts, time.perf_counter() - started)
-
-
-def _permutation_columns(lesions: pd.DataFrame, tested: list[LesionSet], comparisons: dict,
-                         config: LesionConfig) -> list[str]:
-    """Add permutation p-values (log-probability and top-1 effects) to the tested rows; return verdicts."""
-    for col in ("perm_p_logp", "perm_p_top1", "null_n", "null_median_delta_logp", "null_median_delta_top1"):
-        lesions[col] = np.nan
-    verdicts = []
-    for s in tested:
-        null = lesions[(lesions["kind"] == "random") & (lesions["definition"] == s.set_id)]
-        idx = lesions.index[lesions["set_id"] == s.set_id][0]
-        cmp = comparisons[s.set_id]
-        p_logp = med = None
-        if len(null):
-            p_logp = permutation_p(cmp.mean_delta_logp, null["mean_delta_logp"].to_numpy())
-            med = float(null["mean_delta_logp"].median())
-            lesions.loc[idx, "perm_p_logp"] = p_logp
-            lesions.loc[idx, "perm_p_top1"] = permutation_p(cmp.delta_top1, null["delta_top1"].to_numpy())
-            lesions.loc[idx, "null_n"] = len(null)
-            lesions.loc[idx, "null_median_delta_logp"] = med
-            lesions.loc[idx, "null_median_delta_top1"] = float(null["delta_top1"].median())
-        label = f"the {s.definition} {'inactive units' if s.kind == 'inactive' else 'group'}"
-        verdicts.append(verdict(label, len(s.channels), cmp, alpha=config.alpha, null_p=p_logp, null_median=med,
-                                n_null=len(null)))
-    return verdicts
+    return LesionResult(folder.path, silenced, table, lesions, result.verdicts, result.notes,
+                        time.perf_counter() - started)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -235,8 +241,9 @@ def run_lesion_on_model(model, config: LesionConfig, folder: RunFolder, *, devic
     fits = n * 3 * pre.input_size ** 2 * 4 <= 2 * 1024 ** 3  # keep decoded images in memory up to 2 GiB
     source = DatasetImages(dataset, max_images=config.max_images, workers=workers, cache=fits)
     before = {k: v.detach().clone() for k, v in model.module.state_dict().items()}
+    published = (model.meta.get("published_accuracy") or {}).get("top1")
     result = run_lesion_experiment(model.module, pre.normalize, source, config, folder=folder, device=device,
-                                   progress=progress)
+                                   progress=progress, published_top1=published)
     changed = [k for k, v in model.module.state_dict().items() if not torch.equal(v, before[k])]
     if changed:
         raise RunFolderError(f"lesion run {folder.path}: weights changed during the run ({changed[:3]})")

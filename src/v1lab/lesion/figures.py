@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from v1lab.lesion.stats import null_prefix  # noqa: E402
 from v1lab.runs.atomic import atomic_path  # noqa: E402
 
 __all__ = ["plot_single_units", "plot_null"]
@@ -36,7 +37,7 @@ def plot_single_units(single: pd.DataFrame, path: str | Path, *, layer: str) -> 
     axes[0].bar(x, d, color=np.where(significant, "tab:red", "tab:gray"), yerr=err, error_kw={"lw": 0.6})
     axes[0].axhline(0, color="k", lw=0.6)
     axes[0].set_ylabel("Δ top-1 (points)")
-    axes[0].set_title(f"{layer}: silencing one unit at a time (red: Holm-adjusted McNemar p < 0.05)")
+    axes[0].set_title(f"{layer}: silencing one unit at a time (red: McNemar p < 0.05, Holm over the run's tests)")
     axes[1].bar(x, single["mean_delta_logp"].to_numpy(), color="tab:blue")
     axes[1].axhline(0, color="k", lw=0.6)
     axes[1].set_ylabel("mean Δ log p(correct) (nats)")
@@ -45,20 +46,30 @@ def plot_single_units(single: pd.DataFrame, path: str | Path, *, layer: str) -> 
 
 
 def plot_null(lesions: pd.DataFrame, path: str | Path) -> Path:
-    """Per tested set: histogram of the random-set null (mean Δ log p) with the observed effect marked."""
-    tested = lesions[lesions["kind"].isin(["inactive", "class"]) & lesions["null_n"].notna()]
+    """Per tested set: histograms of its null sets' mean Δ log p (matched and random-active) with the observed
+    effect marked."""
+    has_null = [c for c in ("matched_n", "random_active_n") if c in lesions.columns]
+    tested = lesions[lesions["kind"].isin(["inactive", "class"]) & lesions[has_null].notna().any(axis=1)]
     n = max(1, len(tested))
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    colours = {"matched": "tab:blue", "random-active": "tab:gray"}
     for ax, (_, row) in zip(axes.flat, tested.iterrows()):
-        null = lesions[(lesions["kind"] == "random") & (lesions["definition"] == row["set_id"])]
-        sns.histplot(null["mean_delta_logp"], ax=ax, color="tab:gray", bins=20)
-        ax.axvline(row["mean_delta_logp"], color="tab:red", lw=2, label="observed")
-        ax.set_title(f"{row['kind']}: {row['definition']} (n={row['n']})\npermutation p={row['perm_p_logp']:.3g}",
-                     fontsize=9)
+        title = f"{row['kind']}: {row['definition']} (n={row['n']})"
+        nulls = lesions[(lesions["kind"] == "random") & (lesions["definition"] == row["set_id"])]
+        bins = np.histogram_bin_edges(np.r_[nulls["mean_delta_logp"], row["mean_delta_logp"]], bins=20)
+        for null, colour in colours.items():
+            null_rows = nulls[nulls["null"] == null]
+            if null_rows.empty:
+                continue
+            prefix = null_prefix(null)
+            sns.histplot(null_rows["mean_delta_logp"], ax=ax, color=colour, bins=bins, alpha=0.5,
+                         label=f"{null} (p={row[f'{prefix}_p_logp']:.2g}, Holm {row[f'{prefix}_p_logp_holm']:.2g})")
+        ax.axvline(row["mean_delta_logp"], color="tab:red", lw=2, label="tested set")
+        ax.set_title(title, fontsize=9)
         ax.set_xlabel("mean Δ log p(correct) (nats)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(tested):]:
         ax.axis("off")
     fig.tight_layout()

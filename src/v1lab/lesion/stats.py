@@ -3,27 +3,34 @@
 Every lesion is compared with the unlesioned network *on the same images*, so the tests are paired:
 
 * top-1 / top-5 accuracy: McNemar's test on the 2x2 table of (correct before, correct after), exact
-  binomial form (McNemar 1947; ``statsmodels.stats.contingency_tables.mcnemar(exact=True)``);
+  binomial form (McNemar 1947; ``statsmodels.stats.contingency_tables.mcnemar(exact=True)``); the test on
+  top-1 is the experiment's primary test;
+* the change of top-1 accuracy (a paired risk difference): Newcombe's (1998) hybrid-score interval,
+  :func:`paired_difference_ci`;
 * correct-class log-probability: Wilcoxon signed-rank test on the per-image changes (Wilcoxon 1945;
-  ``scipy.stats.wilcoxon``, zeros discarded as in Wilcoxon's original procedure);
-* confidence intervals of the mean changes: percentile bootstrap over images (Efron & Tibshirani 1993,
-  ch. 13; ``scipy.stats.bootstrap``), seeded;
-* a lesioned set against random sets of the same size: permutation p-value with the +1 correction of
-  Phipson & Smyth (2010), :func:`permutation_p`.
+  ``scipy.stats.wilcoxon``, zeros discarded as in Wilcoxon's original procedure), and a percentile-bootstrap
+  interval of the mean change over images (Efron & Tibshirani 1993, ch. 13; ``scipy.stats.bootstrap``),
+  seeded;
+* a tested set against null sets of the same size: Monte-Carlo p-values with the +1 correction of
+  Phipson & Smyth (2010), :func:`permutation_p`, and the tested set's rank among the null sets with a Wilson
+  interval, :func:`compare_to_null`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from scipy.stats import bootstrap, wilcoxon
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.proportion import proportion_confint
 
 from v1lab.errors import AnalysisError
 
-__all__ = ["Outcomes", "PairedComparison", "compare_paired", "permutation_p", "verdict"]
+__all__ = ["Outcomes", "PairedComparison", "compare_paired", "paired_difference_ci", "permutation_p", "NullSummary",
+           "compare_to_null", "null_prefix", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,10 @@ class PairedComparison:
     """A lesioned network against the unlesioned one on the same ``n_images`` images.
 
     Accuracies are fractions in [0, 1]; ``delta_*`` are lesioned minus unlesioned; log-probabilities in nats.
-    ``*_ci`` are ``(low, high)`` percentile-bootstrap intervals at ``confidence``.
+    ``top1_lost`` / ``top1_gained`` count the images right before and wrong after / wrong before and right
+    after (McNemar's discordant pairs). ``delta_top1_ci`` is Newcombe's interval of the paired difference
+    (:func:`paired_difference_ci`), ``mean_delta_logp_ci`` a percentile-bootstrap interval, both at
+    ``confidence``.
     """
 
     n_images: int
@@ -74,6 +84,8 @@ class PairedComparison:
     base_top5: float
     top1: float
     top5: float
+    top1_lost: int
+    top1_gained: int
     delta_top1: float
     delta_top1_ci: tuple[float, float]
     delta_top5: float
@@ -93,11 +105,51 @@ class PairedComparison:
         return row
 
 
+def _table(before: np.ndarray, after: np.ndarray) -> list[list[int]]:
+    """Paired 2x2 table [[right-right, right-wrong], [wrong-right, wrong-wrong]] (before, after)."""
+    return [[int(np.sum(before & after)), int(np.sum(before & ~after))],
+            [int(np.sum(~before & after)), int(np.sum(~before & ~after))]]
+
+
 def _mcnemar_p(before: np.ndarray, after: np.ndarray) -> float:
     """Exact McNemar p-value: binomial test on the discordant pairs b (right->wrong) and c (wrong->right)."""
-    table = [[int(np.sum(before & after)), int(np.sum(before & ~after))],
-             [int(np.sum(~before & after)), int(np.sum(~before & ~after))]]
-    return float(mcnemar(table, exact=True).pvalue)
+    return float(mcnemar(_table(before, after), exact=True).pvalue)
+
+
+def paired_difference_ci(table, confidence: float = 0.95) -> tuple[float, float]:
+    r"""Newcombe's hybrid-score interval for the difference of two paired proportions, after minus before.
+
+    For the paired table :math:`[[a, b], [c, d]]` (rows: success before yes/no; columns: success after
+    yes/no; :math:`n = a + b + c + d`), :math:`p_1 = (a + b)/n`, :math:`p_2 = (a + c)/n` and
+    :math:`\hat\Delta = p_2 - p_1 = (c - b)/n`. With Wilson score intervals :math:`(l_i, u_i)` of
+    :math:`p_i` (``statsmodels.stats.proportion.proportion_confint(method="wilson")``) and the
+    continuity-corrected correlation :math:`\hat\phi = \max(ad - bc - n/2, 0)/\sqrt{(a+b)(c+d)(a+c)(b+d)}`
+    (:math:`ad - bc` itself when negative, 0 when a margin is 0),
+
+    .. math::
+
+        L = \hat\Delta - \sqrt{(p_2 - l_2)^2 - 2\hat\phi (p_2 - l_2)(u_1 - p_1) + (u_1 - p_1)^2}, \quad
+        U = \hat\Delta + \sqrt{(u_2 - p_2)^2 - 2\hat\phi (u_2 - p_2)(p_1 - l_1) + (p_1 - l_1)^2}.
+
+    Newcombe (1998), *Stat. Med.* 17, 2635-2650, method 10; recommended by Fagerland, Lydersen & Laake
+    (2014), *Stat. Med.* 33, 2850-2875. Hand-written because statsmodels has it for independent samples
+    only (``confint_proportions_2indep``). Unlike a bootstrap interval it does not collapse to a point
+    when no image changes.
+    """
+    (a, b), (c, d) = np.asarray(table, dtype=float)
+    n = a + b + c + d
+    alpha = 1 - confidence
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = proportion_confint(a + b, n, alpha=alpha, method="wilson")
+    l2, u2 = proportion_confint(a + c, n, alpha=alpha, method="wilson")
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    num = cross - n / 2 if cross > n / 2 else min(cross, 0.0)
+    phi = num / np.sqrt(margins) if margins > 0 else 0.0
+    delta = p2 - p1
+    low = delta - np.sqrt(max((p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2, 0.0))
+    high = delta + np.sqrt(max((u2 - p2) ** 2 - 2 * phi * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2, 0.0))
+    return float(low), float(high)
 
 
 def _wilcoxon_p(d: np.ndarray) -> float:
@@ -124,9 +176,9 @@ def compare_paired(base: Outcomes, lesion: Outcomes, *, confidence: float = 0.95
     base, lesion : Outcomes
         Unlesioned and lesioned outcomes on the same images.
     confidence : float
-        Level of the bootstrap intervals.
+        Level of the intervals.
     n_resamples : int
-        Bootstrap resamples.
+        Bootstrap resamples (interval of the mean log-probability change).
     seed : int
         Seeds the bootstrap (the same seed gives the same intervals).
 
@@ -141,14 +193,15 @@ def compare_paired(base: Outcomes, lesion: Outcomes, *, confidence: float = 0.95
                             "expected the same non-zero number of images")
     n = len(base)
     rng = np.random.default_rng(seed)
-    d_top1 = lesion.top1.astype(float) - base.top1.astype(float)
+    table = _table(base.top1, lesion.top1)
     d_logp = lesion.logp - base.logp
     return PairedComparison(
         n_images=n,
         base_top1=float(base.top1.mean()), base_top5=float(base.top5.mean()),
         top1=float(lesion.top1.mean()), top5=float(lesion.top5.mean()),
-        delta_top1=float(d_top1.mean()),
-        delta_top1_ci=_mean_ci(d_top1, confidence, n_resamples, rng),
+        top1_lost=table[0][1], top1_gained=table[1][0],
+        delta_top1=float(lesion.top1.mean() - base.top1.mean()),
+        delta_top1_ci=paired_difference_ci(table, confidence),
         delta_top5=float(lesion.top5.mean() - base.top5.mean()),
         mcnemar_p=_mcnemar_p(base.top1, lesion.top1),
         mcnemar_top5_p=_mcnemar_p(base.top5, lesion.top5),
@@ -183,20 +236,116 @@ def permutation_p(observed: float, null: np.ndarray, *, alternative: str = "two-
     raise AnalysisError(f"permutation_p: alternative {alternative!r}; expected 'less', 'greater' or 'two-sided'")
 
 
-def verdict(label: str, n_units: int, cmp: PairedComparison, *, alpha: float = 0.05,
-            null_p: float | None = None, null_median: float | None = None, n_null: int = 0) -> str:
-    """One plain-language sentence on a lesion's effect (accuracy in percentage points)."""
+@dataclass(frozen=True)
+class NullSummary:
+    """A tested set against one null (sets of the same size, lesioned on the same images).
+
+    Attributes
+    ----------
+    null : {"matched", "random-active"}
+    n : int
+        Null sets :math:`m`.
+    median_delta_top1, median_delta_logp : float
+        Medians over the null sets (fraction; nats).
+    p_top1, p_logp : float
+        Two-sided Monte-Carlo p-values of the tested set's ``delta_top1`` / ``mean_delta_logp``
+        (:func:`permutation_p`); never below :math:`2/(m + 1)`.
+    rank_logp : float
+        Fraction of null sets whose lesion costs *less* correct-class log-probability than the tested set's
+        (ties count one half): 0.5 is a typical set, 1 costs more than every null set, 0 less.
+    rank_logp_ci : (float, float)
+        Wilson interval of ``rank_logp`` (its Monte-Carlo uncertainty from :math:`m` draws).
+    """
+
+    null: str
+    n: int
+    median_delta_top1: float
+    median_delta_logp: float
+    p_top1: float
+    p_logp: float
+    rank_logp: float
+    rank_logp_ci: tuple[float, float]
+
+    def as_row(self, prefix: str) -> dict:
+        """Flat dict with keys ``<prefix>_<field>`` (interval as ``_low`` / ``_high``)."""
+        row = {k: v for k, v in asdict(self).items() if k not in ("null", "rank_logp_ci")}
+        row["rank_logp_low"], row["rank_logp_high"] = self.rank_logp_ci
+        return {f"{prefix}_{k}": v for k, v in row.items()}
+
+
+def compare_to_null(cmp: PairedComparison, null_top1: np.ndarray, null_logp: np.ndarray, *, null: str,
+                    confidence: float = 0.95) -> NullSummary:
+    r"""A tested set's effects against the effects of ``m`` null sets.
+
+    ``null_top1`` and ``null_logp`` are the null sets' ``delta_top1`` and ``mean_delta_logp``. The rank is
+    :math:`\hat q = (\#\{j: \Delta_j > \Delta\} + \tfrac12 \#\{j: \Delta_j = \Delta\}) / m` on the
+    mean log-probability change, with the Wilson score interval of a binomial proportion
+    (``statsmodels.stats.proportion.proportion_confint(method="wilson")``; Wilson 1927) for its Monte-Carlo
+    error.
+    """
+    null_top1, null_logp = np.asarray(null_top1, dtype=float), np.asarray(null_logp, dtype=float)
+    m = len(null_logp)
+    above = float(np.sum(null_logp > cmp.mean_delta_logp) + 0.5 * np.sum(null_logp == cmp.mean_delta_logp))
+    low, high = proportion_confint(above, m, alpha=1 - confidence, method="wilson")
+    return NullSummary(null=null, n=m, median_delta_top1=float(np.median(null_top1)),
+                       median_delta_logp=float(np.median(null_logp)),
+                       p_top1=permutation_p(cmp.delta_top1, null_top1),
+                       p_logp=permutation_p(cmp.mean_delta_logp, null_logp),
+                       rank_logp=above / m, rank_logp_ci=(float(low), float(high)))
+
+
+def null_prefix(null: str) -> str:
+    """Column prefix of a null's results in ``lesion.csv``: ``matched`` or ``random_active``."""
+    return null.replace("-", "_")
+
+
+def _null_text(s: NullSummary, holm: dict[str, float], matched_on: str, level: int) -> str:
+    lo, hi = (100 * v for v in s.rank_logp_ci)
+    if s.null == "matched":
+        what = f"{s.n} sets matched on {matched_on}"
+    else:
+        what = (f"reference: {s.n} random sets of units outside it (median top-1 change "
+                f"{100 * s.median_delta_top1:+.1f} points)")
+    return (f"; against {what}, it costs more log-probability than {100 * s.rank_logp:.0f}% of them "
+            f"({level}% CI {lo:.0f} to {hi:.0f}%; Monte-Carlo p={s.p_logp:.3g}, smallest possible "
+            f"{2 / (s.n + 1):.3g}; Holm p={holm[f'{null_prefix(s.null)}_p_logp']:.3g})")
+
+
+def verdict(label: str, n_units: int, cmp: PairedComparison, *, holm: dict[str, float], family: int,
+            alpha: float = 0.05, nulls: Sequence[NullSummary] = (), matched_on: str = "") -> str:
+    """One plain-language sentence on a lesion's effect (accuracy in percentage points).
+
+    "Significant" is decided by the primary test alone: McNemar's exact test on top-1, Holm-adjusted over
+    the ``family`` tests of the run (``holm["mcnemar_p"]``); the log-probability (Wilcoxon) and the nulls are
+    reported as secondary results with their own Holm-adjusted p-values.
+
+    Parameters
+    ----------
+    label : str
+        What was silenced ("the filter_norm inactive units").
+    n_units : int
+    cmp : PairedComparison
+    holm : dict
+        Holm-adjusted p-values by ``lesion.csv`` column: ``mcnemar_p``, ``wilcoxon_p`` and, per null,
+        ``<prefix>_p_logp`` (:func:`null_prefix`).
+    family : int
+        Number of tests in the Holm family.
+    alpha : float
+    nulls : sequence of NullSummary
+    matched_on : str
+        How the matched null was matched (property and achieved KS distance), for the text.
+    """
     pct = 100 * cmp.delta_top1
     lo, hi = (100 * v for v in cmp.delta_top1_ci)
+    llo, lhi = cmp.mean_delta_logp_ci
     level = round(100 * cmp.confidence)
-    significant = cmp.mcnemar_p < alpha or cmp.wilcoxon_p < alpha
+    significant = holm["mcnemar_p"] < alpha
     text = (f"Silencing {label} ({n_units} unit{'s' if n_units != 1 else ''}) changes top-1 accuracy by "
-            f"{pct:+.1f} points ({level}% CI {lo:+.1f} to {hi:+.1f}; McNemar p={cmp.mcnemar_p:.3g}) and the "
-            f"correct-class log-probability by {cmp.mean_delta_logp:+.3f} nats (Wilcoxon p={cmp.wilcoxon_p:.3g}): "
-            + ("a significant effect" if significant else "no significant effect") + f" at alpha={alpha}")
-    if null_p is not None:
-        side = "a larger" if cmp.mean_delta_logp < (null_median or 0.0) else "a smaller"
-        text += (f"; {side} log-probability drop than the median of {n_null} random sets of {n_units} other "
-                 f"units (permutation p={null_p:.3g}: "
-                 + ("differs from" if null_p < alpha else "no different from") + " random units)")
+            f"{pct:+.1f} points ({level}% CI {lo:+.1f} to {hi:+.1f}; {cmp.top1_lost} images lost, "
+            f"{cmp.top1_gained} gained): primary test McNemar p={cmp.mcnemar_p:.3g}, Holm p={holm['mcnemar_p']:.3g} "
+            f"over the run's {family} tests, " + ("a significant effect" if significant else "no significant effect")
+            + f" at alpha={alpha}. Secondary: correct-class log-probability {cmp.mean_delta_logp:+.4f} nats "
+            f"({level}% CI {llo:+.4f} to {lhi:+.4f}; Wilcoxon p={cmp.wilcoxon_p:.3g}, Holm p={holm['wilcoxon_p']:.3g})")
+    for summary in nulls:
+        text += _null_text(summary, holm, matched_on, level)
     return text + "."

@@ -246,4 +246,5 @@ def _sections(prepared: PreparedRun, loaded, folder: RunFolder, units: pd.DataFr
     sub.start(protocol_text=text, model_spec=loaded.spec, weights_sha256=loaded.weights_sha256,
               device=str(device), seed=lesion.seed)
     result, n = run_lesion_on_model(loaded, lesion, sub, device=device, progress=progress)
-    sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)), verdicts=result.verdicts)
+    sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)), verdicts=result.verdicts,
+               notes=result.notes)
