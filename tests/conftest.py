@@ -1,8 +1,16 @@
-"""Shared fixtures: paths to the read-only data beside the checkout, skipped with a reason where absent."""
+"""Shared fixtures: paths to the read-only data beside the checkout, skipped with a reason where absent; the
+hypothesis profiles."""
 
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests that set no example count take it from the profile: 60 in the suite,
+# 2000 with `--hypothesis-profile=thorough` (docs/testing.md).
+settings.register_profile("v1lab", max_examples=60, deadline=None)
+settings.register_profile("thorough", parent=settings.get_profile("v1lab"), max_examples=2000)
+settings.load_profile("v1lab")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
