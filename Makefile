@@ -19,6 +19,8 @@ install: $(STAMP)
 fetch: $(STAMP)
 	$(BIN)/v1lab fetch $(MODEL)
 
+# Two workers for the 2-core machines: modules with an expensive shared fixture carry an xdist_group mark,
+# the accuracy check runs on a fixed subset (the whole sample with `-m slow`); see docs/testing.md.
 test: fetch
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 

@@ -6,13 +6,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from v1lab.errors import AnalysisError
-from v1lab.metrics._checks import orientation_grid
 from v1lab.metrics import (
     circular_variance,
     orientation_bandwidth,
     orthogonal_preferred_ratio,
     preferred_orientation,
 )
+from v1lab.metrics._checks import orientation_grid
 
 ORIS = np.arange(0.0, 180.0, 15.0)
 
