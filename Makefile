@@ -19,10 +19,10 @@ install: $(STAMP)
 fetch: $(STAMP)
 	$(BIN)/v1lab fetch $(MODEL)
 
-# Two workers for the 2-core machines: modules with an expensive shared fixture carry an xdist_group mark,
-# the accuracy check runs on a fixed subset (the whole sample with `-m slow`); see docs/testing.md.
+# Two workers for the 2-core machines, one test module at a time each (a module's shared fixture is built
+# once); the accuracy check runs on a fixed subset (the whole sample with `-m slow`). See docs/testing.md.
 test: fetch
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 experiment: fetch
 	$(BIN)/v1lab run $(PROTOCOL) --model $(MODEL)

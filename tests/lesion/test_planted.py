@@ -9,9 +9,6 @@ from planted import ESSENTIAL, USELESS
 from v1lab.lesion import LesionConfig, TensorImages, config_text, run_lesion_experiment
 from v1lab.protocol.run_folder import RunFolder
 
-# one xdist worker builds the lesion experiment on the planted network once (`--dist loadgroup`)
-pytestmark = pytest.mark.xdist_group("lesion/test_planted")
-
 
 def _run(net, imgs, path, **options):
     options = {"n_random": 20, **options}

@@ -23,9 +23,6 @@ from v1lab.models.keras_resnet import (
     read_tfjs_layers_model,
 )
 
-# one xdist worker builds the converted Keras model once (`--dist loadgroup`)
-pytestmark = pytest.mark.xdist_group("models/test_keras_folds")
-
 
 def _numpy_conv(y, w, b, stride, pad):
     """Direct sum: out[o,i,j] = b[o] + sum_{k,u,v} w[o,k,u,v] * ypad[k, i*stride+u, j*stride+v]."""

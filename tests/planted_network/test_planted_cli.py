@@ -16,9 +16,6 @@ from v1lab.cli import main
 
 from .planted_net import PLANTED
 
-# one xdist worker builds the planted network's characterised units once (`--dist loadgroup`)
-pytestmark = pytest.mark.xdist_group("planted_network/test_planted_cli")
-
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 

@@ -16,9 +16,6 @@ import yaml
 
 from v1lab.cli import main
 
-# one xdist worker builds the complete run that the resume tests compare with once (`--dist loadgroup`)
-pytestmark = pytest.mark.xdist_group("protocol/test_run")
-
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 

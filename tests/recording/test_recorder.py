@@ -9,9 +9,6 @@ from torch import nn
 from v1lab.errors import RecordingError
 from v1lab.recording import CentreUnitRecorder, grid_offsets
 
-# one xdist worker builds the naive-path fixture (a ResNet-50 pass per stride layout) once (`--dist loadgroup`)
-pytestmark = pytest.mark.xdist_group("recording/test_recorder")
-
 # (layer, response): the layers named by the issue, including a pre-ReLU residual sum and a layer whose
 # field covers the whole 224-px image (layer3: the crop is the whole image, only truncation helps)
 EXACT_CASES = [("conv1", "output"), ("bn1", "output"), ("relu", "post_relu"), ("maxpool", "post_relu"),

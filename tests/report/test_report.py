@@ -18,9 +18,6 @@ from v1lab.population import population_table
 from v1lab.references import list_references, load_reference
 from v1lab.report import build_report, format_value
 
-# one xdist worker builds the run folder and its report once (`--dist loadgroup`)
-pytestmark = pytest.mark.xdist_group("report/test_report")
-
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
