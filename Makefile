@@ -21,8 +21,10 @@ install: $(STAMP)
 fetch: $(STAMP)
 	for name in $(ZOO); do $(BIN)/v1lab fetch $$name || exit 1; done
 
+# Two workers for the 2-core machines, one test module at a time each (a module's shared fixture is built
+# once); the accuracy check runs on a fixed subset (the whole sample with `-m slow`). See docs/testing.md.
 test: fetch
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 experiment: fetch
 	$(BIN)/v1lab run $(PROTOCOL) --model $(MODEL)

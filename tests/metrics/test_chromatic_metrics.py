@@ -28,3 +28,14 @@ def test_axial_direction_folds_opposite_azimuths():
     r = np.abs(np.cos(np.deg2rad(az - 240.0)))     # a grating: 240 and 60 are the same axis
     assert preferred_dkl_azimuth(r, az, axial=True) == pytest.approx(60.0, abs=1e-9)
     assert np.isnan(preferred_dkl_azimuth(r, az))  # as a direction the two lobes cancel
+
+
+@pytest.mark.parametrize("axial, period", [(False, 360.0), (True, 180.0)])
+@pytest.mark.parametrize("offset", [-1e-3, -1e-6, 1e-6, 1e-3])
+def test_preferred_azimuth_near_the_wrap_is_kept(axial, period, offset):
+    # 1 + cos(m (phi - pref)) sampled evenly: the vector sum is N/2 e^{i m pref}, so the answer is pref mod P
+    m = 2.0 if axial else 1.0
+    az = np.arange(0.0, 360.0, 30.0)
+    got = preferred_dkl_azimuth(1.0 + np.cos(m * np.deg2rad(az - offset)), az, axial=axial)
+    assert 0.0 <= got < period
+    assert (got - offset + period / 2) % period - period / 2 == pytest.approx(0.0, abs=1e-9)

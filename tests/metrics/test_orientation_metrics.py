@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from v1lab.errors import AnalysisError
@@ -12,6 +12,7 @@ from v1lab.metrics import (
     orthogonal_preferred_ratio,
     preferred_orientation,
 )
+from v1lab.metrics._checks import orientation_grid
 
 ORIS = np.arange(0.0, 180.0, 15.0)
 
@@ -22,6 +23,11 @@ def cosine_curve(theta, m, mu):
 
 def von_mises(theta, kappa, mu):
     return np.exp(kappa * (np.cos(2 * np.deg2rad(theta - mu)) - 1))
+
+
+def _circular_diff(a, b):
+    """a - b on the axial circle, in [-90, 90)."""
+    return (a - b + 90.0) % 180.0 - 90.0
 
 
 def test_flat_curve_has_circular_variance_one():
@@ -41,7 +47,7 @@ def test_cosine_curve_circular_variance_is_one_minus_half_modulation(m, mu):
     # sum r e^{2i theta} = N m/2 e^{2i mu} over evenly spaced samples; sum |r| = N (m <= 1)
     r = cosine_curve(ORIS, m, mu)
     assert circular_variance(r, ORIS) == pytest.approx(1 - m / 2)
-    assert preferred_orientation(r, ORIS) == pytest.approx(mu, abs=1e-9)
+    assert _circular_diff(preferred_orientation(r, ORIS), mu) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_vectorised_over_units():
@@ -109,16 +115,68 @@ def test_circular_variance_in_unit_interval_and_scale_invariant(r, scale):
     assert circular_variance(scale * r, ORIS) == pytest.approx(cv, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
-@given(curves, st.floats(-360.0, 360.0))
-def test_rotating_orientations_shifts_preferred_orientation(r, delta):
+def _check_rotation(r, delta):
+    """The curve rotated by delta has the preferred orientation of the curve, plus delta, in [0, 180)."""
     pref = preferred_orientation(r, ORIS)
     if np.isnan(pref) or np.abs(np.sum(r * np.exp(2j * np.deg2rad(ORIS)))) < 1e-6 * max(r.sum(), 1e-9):
         return
-    shifted = preferred_orientation(r, ORIS + delta)
-    diff = (shifted - pref - delta + 90.0) % 180.0 - 90.0
-    assert abs(diff) < 1e-6
-    assert 0.0 <= shifted < 180.0
+    rotated = preferred_orientation(r, ORIS + delta)
+    assert 0.0 <= pref < 180.0 and 0.0 <= rotated < 180.0
+    assert abs(_circular_diff(rotated, pref + delta)) < 1e-6
+
+
+def test_preferred_orientation_just_below_180_is_kept():
+    # the vector sum points 0.00087 deg below the 0/180 boundary; the curve rotated by 1 deg prefers 0.99913
+    r = np.zeros(12)
+    r[0], r[-1] = 1.0, 6.1e-5
+    assert preferred_orientation(r, ORIS + 1.0) == pytest.approx(0.9991262855, abs=1e-9)
+    assert preferred_orientation(r, ORIS) == pytest.approx(180.0 - 8.737144811e-4, abs=1e-9)
+    assert preferred_orientation(r, ORIS - 1.0) == pytest.approx(179.0 - 8.737144811e-4, abs=1e-9)
+
+
+@pytest.mark.parametrize("mu", [-1e-3, -1e-7, -1e-15, 0.0, 1e-15, 1e-7, 1e-3, 179.99913])
+def test_cosine_tuning_near_the_boundary_prefers_its_own_orientation(mu):
+    # sum r e^{2i theta} = N m/2 e^{2i mu} (evenly spaced samples): the preferred orientation is mu mod 180
+    got = preferred_orientation(cosine_curve(ORIS, 0.5, mu), ORIS)
+    assert 0.0 <= got < 180.0
+    assert abs(_circular_diff(got, mu)) < 1e-9
+
+
+def test_orientation_grid_wraps_a_rounding_error_below_zero_to_zero():
+    _, theta, step = orientation_grid(cosine_curve(ORIS, 1.0, 30.0), ORIS - 1e-17)
+    np.testing.assert_array_equal(theta, ORIS)
+    assert step == 15.0
+
+
+@settings(deadline=None)
+@given(curves, st.floats(-360.0, 360.0))
+def test_rotating_orientations_shifts_preferred_orientation(r, delta):
+    _check_rotation(r, delta)
+
+
+# a response at 0 deg with small responses at 165 and 15 deg: the vector sum points within ~0.15 deg of 0/180
+near_boundary = st.tuples(st.one_of(st.just(0.0), st.floats(1e-9, 1e-2)),
+                          st.one_of(st.just(0.0), st.floats(1e-9, 1e-2)),
+                          st.floats(0.5, 10.0))
+
+
+@settings(deadline=None)
+@given(near_boundary, st.floats(-2.0, 2.0))
+@example((6.1e-5, 0.0, 1.0), 1.0)
+def test_small_rotations_across_the_boundary_shift_preferred_orientation(weights, delta):
+    below, above, peak = weights
+    r = np.zeros(12)
+    r[0], r[-1], r[1] = peak, below, above
+    _check_rotation(r, delta)
+
+
+@settings(deadline=None)
+@given(st.floats(-0.01, 0.01), st.floats(-2.0, 2.0), st.floats(0.05, 1.0))
+def test_rotated_cosine_tuning_prefers_the_rotated_orientation(mu, delta, m):
+    # the physics: a cell tuned to mu, rotated by delta, is tuned to mu + delta (mod 180)
+    got = preferred_orientation(cosine_curve(ORIS + delta, m, mu + delta), ORIS + delta)
+    assert 0.0 <= got < 180.0
+    assert abs(_circular_diff(got, mu + delta)) < 1e-9
 
 
 @settings(max_examples=40, deadline=None)

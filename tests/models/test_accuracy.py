@@ -1,90 +1,73 @@
 """The zoo's converted models classify the 1000-photo ImageNet sample as their originals do.
 
 Needs the converted weights in the default cache (`make fetch`, which `make test` runs first) and
-../shared/data/imagenet-sample. Each model's recorded top-1 (``meta["measured_accuracy"]``) must still be
-what the test measures, and the threshold sits below it by about two binomial standard errors of a
-1000-photo sample (sqrt(p (1 - p) / 1000) = 0.010-0.015), so a conversion error of a few points fails.
+../shared/data/imagenet-sample. The recorded figures (``meta["measured_accuracy"]``) are the whole sample's.
+
+`make test` checks a fixed subset of each model: every 4th photo plus the named photos (252 photos, a quarter of
+the forward passes). `pytest -m slow` also runs the whole sample (marker ``full``, deselected by default). On n of
+the N = 1000 photos, a proportion differs from the whole sample's p by a sampling standard deviation
+sigma = sqrt(p (1 - p) / n * (N - n) / (N - 1)) (drawn without replacement): 0.016 for resnet50-caffe's top-1 at
+n = 252. On the subset, top-1 and top-5 must be at least the model's floor less 3 sigma and within 3 sigma of
+the recorded figure; on the whole sample, at least the floor and within 0.005 of the recorded figure. The floors
+sit about two binomial standard errors of 1000 photos below the measured top-1, far above what a wrong channel
+order or padding gives.
 """
 
-import os
+import math
 
 import pytest
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset
 
 from v1lab.images import ImageNetFolder
 from v1lab.models import load_model
 
-
-@pytest.fixture
-def cpu_share():
-    """Torch threads: this worker's share of the cores (pytest-xdist runs several workers side by side)."""
-    before = torch.get_num_threads()
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
-    yield
-    torch.set_num_threads(before)
-
-
-def _top5_table(model, folder, *, num_workers=0):
-    """(label, top-5 predictions) per photo, and the dataset."""
-    net = model.module.to(memory_format=torch.channels_last)
-    dataset = ImageNetFolder(folder, resize_size=model.preprocessing.resize_size,
-                             crop_size=model.preprocessing.input_size)
-    rows = []
-    with torch.inference_mode():
-        for images, labels in DataLoader(dataset, batch_size=50, num_workers=num_workers):
-            logits = net(model.preprocessing.normalize(images).contiguous(memory_format=torch.channels_last))
-            rows.append(torch.cat([labels[:, None], logits.topk(5, dim=1).indices], dim=1))
-    return torch.cat(rows), dataset
-
-
-def _accuracy(table):
-    return ((table[:, 1] == table[:, 0]).float().mean().item(),
-            (table[:, 1:] == table[:, :1]).any(dim=1).float().mean().item())
-
-
-def _called(table, dataset, categories, file_name):
-    paths = [path.name for path, _ in dataset.samples]
-    return categories[int(table[paths.index(file_name), 1])]
-
-
-@pytest.mark.slow
-@pytest.mark.data
-def test_resnet50_caffe_top1_on_imagenet_sample(cached_caffe_weights, imagenet_sample_dir, monkeypatch):
-    monkeypatch.setenv("V1LAB_OFFLINE", "1")  # use the cache, never npm
-    model = load_model("resnet50-caffe")
-    table, dataset = _top5_table(model, imagenet_sample_dir, num_workers=2)
-    top1_acc, top5_acc = _accuracy(table)
-    print(f"resnet50-caffe on imagenet-sample: top-1 {top1_acc:.3f}, top-5 {top5_acc:.3f}")
-    assert top1_acc >= 0.87 and top5_acc >= 0.95
-    assert abs(top1_acc - model.meta["measured_accuracy"]["top1"]) < 0.005  # the recorded figure is current
-    for file_name, expected in [("n01614925_bald_eagle.JPEG", "bald_eagle"), ("n02110063_malamute.JPEG", "malamute")]:
-        assert _called(table, dataset, model.meta["categories"], file_name) == expected
-
-
-# (model, top-1 floor, top-5 floor, photos it must call right): floors about two standard errors below
-# the measured top-1 (docs/models.md), far above what a wrong channel order or padding gives
-PYPI_MODELS = [
+# (model, top-1 floor, top-5 floor, photos it must call right)
+MODELS = [
+    ("resnet50-caffe", 0.87, 0.95, [("n01614925_bald_eagle.JPEG", "bald_eagle"), ("n02110063_malamute.JPEG",
+                                                                                 "malamute")]),
     ("squeezenet1.1", 0.59, 0.80, [("n01614925_bald_eagle.JPEG", "bald eagle")]),
     ("efficientnet-lite0", 0.86, 0.95, [("n01614925_bald_eagle.JPEG", "bald eagle"),
                                         ("n02110063_malamute.JPEG", "malamute")]),
 ]
 
 
+def _sampling_sd(p: float, n: int, total: int) -> float:
+    """Standard deviation of a proportion over n of total items drawn without replacement."""
+    return math.sqrt(p * (1 - p) / n * (total - n) / (total - 1))
+
+
 @pytest.mark.slow
 @pytest.mark.data
-@pytest.mark.parametrize(("name", "top1_floor", "top5_floor", "photos"), PYPI_MODELS)
-def test_pypi_model_top1_on_imagenet_sample(cached_zoo_weights, imagenet_sample_dir, monkeypatch, cpu_share,
-                                            name, top1_floor, top5_floor, photos):
+@pytest.mark.parametrize("step", [pytest.param(4, id="every-4th"),
+                                  pytest.param(1, id="whole-sample", marks=pytest.mark.full)])
+@pytest.mark.parametrize(("name", "top1_floor", "top5_floor", "photos"), MODELS, ids=[m[0] for m in MODELS])
+def test_top1_on_imagenet_sample(cached_zoo_weights, imagenet_sample_dir, monkeypatch, name, top1_floor,
+                                 top5_floor, photos, step):
     cached_zoo_weights(name)
-    monkeypatch.setenv("V1LAB_OFFLINE", "1")  # use the cache, never pip
+    monkeypatch.setenv("V1LAB_OFFLINE", "1")  # use the cache, never npm or pip
     model = load_model(name)
-    table, dataset = _top5_table(model, imagenet_sample_dir)
-    top1_acc, top5_acc = _accuracy(table)
-    print(f"{name} on imagenet-sample: top-1 {top1_acc:.3f}, top-5 {top5_acc:.3f}")
-    assert top1_acc >= top1_floor and top5_acc >= top5_floor
-    measured = model.meta["measured_accuracy"]
-    assert abs(top1_acc - measured["top1"]) < 0.005 and abs(top5_acc - measured["top5"]) < 0.005
+    net = model.module.to(memory_format=torch.channels_last)
+    dataset = ImageNetFolder(imagenet_sample_dir, resize_size=model.preprocessing.resize_size,
+                             crop_size=model.preprocessing.input_size)
+    paths = [path.name for path, _ in dataset.samples]
+    indices = sorted(set(range(0, len(paths), step)) | {paths.index(file) for file, _ in photos})
+    # decoding is a few % of the cost: loader processes would only compete with the other xdist worker
+    rows = []
+    with torch.inference_mode():
+        for images, labels in DataLoader(Subset(dataset, indices), batch_size=50, num_workers=0):
+            logits = net(model.preprocessing.normalize(images).contiguous(memory_format=torch.channels_last))
+            rows.append(torch.cat([labels[:, None], logits.topk(5, dim=1).indices], dim=1))
+    table = torch.cat(rows)  # columns: label, top-5 predictions
+    top1 = (table[:, 1] == table[:, 0]).float().mean().item()
+    top5 = (table[:, 1:] == table[:, :1]).any(dim=1).float().mean().item()
+    recorded = model.meta["measured_accuracy"]
+    n, total = len(indices), len(paths)
+    print(f"{name} on {n} photos of imagenet-sample: top-1 {top1:.3f}, top-5 {top5:.3f}")
+    margin1 = 3 * _sampling_sd(recorded["top1"], n, total) if n < total else 0.0
+    margin5 = 3 * _sampling_sd(recorded["top5"], n, total) if n < total else 0.0
+    assert top1 >= top1_floor - margin1 and top5 >= top5_floor - margin5
+    assert abs(top1 - recorded["top1"]) <= max(margin1, 0.005)
+    assert abs(top5 - recorded["top5"]) <= max(margin5, 0.005)
     for file_name, expected in photos:
-        assert _called(table, dataset, model.meta["categories"], file_name) == expected
+        assert model.meta["categories"][int(table[indices.index(paths.index(file_name)), 1])] == expected

@@ -112,12 +112,13 @@ def test_resume_refuses_a_different_protocol(complete_run, tmp_path, capsys):
 
 
 def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
-    """SIGKILL a real run half-way (a slowed-down copy of the network), then --resume it."""
+    """SIGKILL a real run half-way (a slowed-down copy of the network), then --resume it at full speed."""
     _, reference = complete_run
     path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow")
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "TINY_NET_DELAY_S": "0.3"})
     deadline = time.time() + 120
     while time.time() < deadline and len(list(out.rglob("*.nc"))) < 3:
         time.sleep(0.1)
@@ -126,7 +127,8 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     assert list(out.rglob("*.parts/*.nc")) and not (out / "responses" / "layer1.nc").exists(), \
         "the run was not interrupted half-way"
     assert not (out / "units.csv").exists()
-    resumed = subprocess.run(cmd[:5] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True)
+    resumed = subprocess.run(cmd[:5] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True,
+                             env={**os.environ, "TINY_NET_DELAY_S": "0"})
     assert resumed.returncode == 0, resumed.stderr
     got, want = _responses(out), _responses(reference)
     assert got.keys() == want.keys()

@@ -1,8 +1,10 @@
 """A tiny ResNet-like network with seeded random weights, for fast end-to-end runs of the runner.
 
-``make()`` builds it; ``make_slow()`` sleeps in every forward pass so a test can interrupt a run half-way.
+``make()`` builds it; ``make_slow()`` sleeps ``$TINY_NET_DELAY_S`` seconds (default 0.3) in every forward pass so
+a test can interrupt a run half-way, and resume it at full speed with the same model spec.
 """
 
+import os
 import time
 
 import torch
@@ -39,5 +41,5 @@ def make():
 
 def make_slow():
     net = make()
-    net.delay_s = 0.3
+    net.delay_s = float(os.environ.get("TINY_NET_DELAY_S", "0.3"))
     return net

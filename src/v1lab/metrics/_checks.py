@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from v1lab.errors import AnalysisError
+from v1lab.metrics._angles import wrap_deg
 
 
 def as_curve(values, name: str, *, min_len: int = 1) -> np.ndarray:
@@ -58,7 +59,7 @@ def orientation_grid(responses, orientations_deg):
     Returns (responses, orientations in [0, 180), step in degrees).
     """
     r, theta = curves(responses, orientations_deg, "responses", "orientations_deg", min_len=3)
-    theta = np.mod(theta, 180.0)
+    theta = wrap_deg(theta, 180.0)
     order = np.argsort(theta, kind="stable")
     r, theta = r[..., order], theta[order]
     step = 180.0 / theta.size

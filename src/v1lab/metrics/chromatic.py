@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from v1lab.metrics._angles import wrap_deg
 from v1lab.metrics._checks import as_curve, paired
 
 __all__ = ["chromatic_ratio", "uniform_field_ratio", "preferred_dkl_azimuth"]
@@ -82,6 +83,4 @@ def preferred_dkl_azimuth(responses, azimuths_deg, *, axial: bool = False) -> fl
     vec = np.sum(r * np.exp(1j * m * np.deg2rad(phi)))
     if not np.abs(vec) > 1e-12 * max(np.sum(np.abs(r)), 1e-300):
         return float("nan")
-    period = 360.0 / m
-    out = float(np.mod(np.rad2deg(np.angle(vec)) / m, period))
-    return 0.0 if np.isclose(out, period) else out
+    return float(wrap_deg(np.rad2deg(np.angle(vec)) / m, 360.0 / m))

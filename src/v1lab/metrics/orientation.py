@@ -21,6 +21,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from v1lab.errors import AnalysisError
+from v1lab.metrics._angles import wrap_deg
 from v1lab.metrics._checks import orientation_grid, paired
 
 __all__ = [
@@ -91,7 +92,8 @@ def preferred_orientation(responses, orientations_deg, *, axis: int = -1):
     .. math:: \theta_{pref} = \tfrac{1}{2} \arg \sum_k r_k\, e^{2 i \theta_k} \pmod{180}
 
     (Ringach et al. 2002, the same vector sum as :func:`circular_variance`). Rotating every orientation by
-    :math:`\delta` rotates the result by :math:`\delta` (mod 180).
+    :math:`\delta` rotates the result by :math:`\delta` (mod 180). The wrap is exact, so a curve tuned to
+    0 deg can come out a rounding error below 180 deg: compare orientations on the axial circle.
 
     Returns
     -------
@@ -105,9 +107,8 @@ def preferred_orientation(responses, orientations_deg, *, axis: int = -1):
     """
     r, vec = _vector_sum(responses, orientations_deg, axis)
     scale = np.sum(np.abs(r), axis=-1)
-    pref = np.mod(np.rad2deg(np.angle(vec)) / 2.0, 180.0)
+    pref = wrap_deg(np.rad2deg(np.angle(vec)) / 2.0, 180.0)
     pref = np.where(np.abs(vec) > 1e-12 * np.maximum(scale, 1e-300), pref, np.nan)
-    pref = np.where(np.isclose(pref, 180.0), 0.0, pref)
     return pref[()] if pref.ndim == 0 else pref
 
 
@@ -202,9 +203,9 @@ def orthogonal_preferred_ratio(responses, orientations_deg) -> float:
         When the orientation 90 deg away from the peak was not sampled.
     """
     r, theta = paired(responses, orientations_deg, "responses", "orientations_deg", min_len=2)
-    theta = np.mod(theta, 180.0)
+    theta = wrap_deg(theta, 180.0)
     k = int(np.argmax(r))
-    target = np.mod(theta[k] + 90.0, 180.0)
+    target = wrap_deg(theta[k] + 90.0, 180.0)
     dist = np.abs((theta - target + 90.0) % 180.0 - 90.0)
     j = int(np.argmin(dist))
     if dist[j] > 1e-6:
