@@ -79,7 +79,8 @@ def included(layer_units: pd.DataFrame, reference) -> np.ndarray:
     ref = _as_reference(reference)
     rule = ref.convention.get("model_inclusion", "responsive")
     if rule not in INCLUSIONS:
-        raise ReferenceDataError(f"reference {ref.name!r}: model_inclusion {rule!r}; expected one of {list(INCLUSIONS)}")
+        raise ReferenceDataError(f"reference {ref.name!r}: model_inclusion {rule!r}; expected one of "
+                                 f"{list(INCLUSIONS)}")
     keep = flag(layer_units["responsive"]).to_numpy().copy()
     column = INCLUSIONS[rule][1]
     if column is not None:

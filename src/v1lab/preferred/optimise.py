@@ -97,7 +97,8 @@ def _total_variation(x: torch.Tensor, beta: float, eps: float = 1e-8) -> torch.T
 
 def optimise_preferred(model, layer: str, *, channels=None, steps: int = 256, lr: float = 0.05,
                        negative: bool = False, seed: int = 0, device="cpu", l2: float = 0.0, tv: float = 0.0,
-                       tv_beta: float = 1.0, rms: float | None = 0.25, jitter: Jitter | None = None, response: str = "post_relu",
+                       tv_beta: float = 1.0, rms: float | None = 0.25, jitter: Jitter | None = None,
+                       response: str = "post_relu",
                        ppd: float = 28.0, recorder: CentreUnitRecorder | None = None,
                        progress: bool = False) -> PreferredResult:
     """Optimise one image per channel so that it drives (or suppresses) the layer's centre unit.

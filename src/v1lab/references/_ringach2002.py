@@ -118,7 +118,8 @@ def derive_ringach2002(db_path: str | Path) -> dict[str, dict]:
     Cells enter as in Brain-Score's packaging of the database (``marques_ringach2002.py``): those whose F0 at
     the preferred orientation exceeds the spontaneous rate by more than 5 spikes/s (``maxdc > spont + 5``, 304
     of 308); the model's units enter by the same rule on their own scale (F0 - blank at the preferred
-    grating above the layer's responsiveness threshold). Definitions, as in the paper: circular variance :math:`CV = 1 - |\\sum_k r_k e^{2i\\theta_k}| / \\sum_k r_k`;
+    grating above the layer's responsiveness threshold). Definitions, as in the paper: circular variance
+    :math:`CV = 1 - |\\sum_k r_k e^{2i\\theta_k}| / \\sum_k r_k`;
     bandwidth = half-width of the tuning curve at :math:`1/\\sqrt{2}` of its peak, in degrees (values
     above 90 mean not selective); orthogonal/preferred ratio :math:`r(\\theta_{pref}+90) / r(\\theta_{pref})`;
     F1/F0 = ``maxfirst / maxdc`` at the preferred orientation (Skottun et al. 1991 criterion: simple

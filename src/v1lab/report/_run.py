@@ -71,8 +71,8 @@ def _recompute(name: str, run: Run, tables: dict, *, n_boot: int, seed: int) -> 
     if name == "comparison":
         return compare_with_references(units, selected_references(run.protocol, units), n_boot=n_boot, seed=seed)
     if name == "ppd_sensitivity":
-        return ppd_sensitivity(units, selected_references(run.protocol, units), ppd=float(run.protocol.get("ppd", 28.0)),
-                               n_boot=n_boot, seed=seed)
+        return ppd_sensitivity(units, selected_references(run.protocol, units),
+                               ppd=float(run.protocol.get("ppd", 28.0)), n_boot=n_boot, seed=seed)
     if tables["comparison"].empty:  # no reference applies to these units: nothing to rank
         return pd.DataFrame()
     return most_v1_like(tables["comparison"])  # most_v1_like: from the comparison on disk or just computed

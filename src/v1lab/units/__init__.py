@@ -19,7 +19,8 @@ from v1lab.units._columns import FIT_PREFIXES, MEASURED_COLUMNS, Column, all_col
 from v1lab.units._io import FORMATS, check_columns, conform, empty_table, flag, read_units, write_units
 
 __all__ = [
-    "Column", "COLUMNS", "MEASURED_COLUMNS", "FIT_PREFIXES", "FLAG_COLUMNS", "CATEGORY_COLUMNS", "CLASS_COLUMNS", "METRIC_COLUMNS",
+    "Column", "COLUMNS", "MEASURED_COLUMNS", "FIT_PREFIXES", "FLAG_COLUMNS", "CATEGORY_COLUMNS", "CLASS_COLUMNS",
+    "METRIC_COLUMNS",
     "COMPARED_COLUMNS", "FORMATS", "column", "columns_of", "fit_columns", "check_columns", "conform", "empty_table",
     "flag",
     "read_units", "write_units", "data_dictionary",
