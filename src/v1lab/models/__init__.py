@@ -2,7 +2,7 @@
 
 >>> from v1lab.models import load_model, list_models
 >>> [m.spec for m in list_models()][:2]
-['resnet50-caffe', 'torchvision/resnet18']
+['resnet50-caffe', 'squeezenet1.1']
 
 See ``docs/models.md`` for the spec syntax, the zoo (``resnet50-caffe``, ``squeezenet1.1``,
 ``efficientnet-lite0``, ``resnet18-plain``, ``resnet34-plain``) and how each model's weights are converted.

@@ -60,7 +60,6 @@ def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
     except ReferenceDataError as exc:
         raise ProtocolError(f"{path}: field 'references': {exc}") from None
     preferred: tuple[LayerSpec, ...] = ()
-    parsed = _with_image_folders(parsed, path)
     try:
         if parsed.preferred_stimuli is not None:
             names = parsed.preferred_stimuli.layers or [parsed.layers[0].title]
@@ -71,6 +70,9 @@ def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
             lesion = lesion.model_copy(update={"label": spec.title})
     except ProtocolError as exc:
         raise ProtocolError(f"{path}: {exc}") from None
+    parsed = _with_image_folders(parsed, path)
+    if lesion is not None:
+        lesion = lesion.model_copy(update={"images": parsed.lesion.images})
     return PreparedRun(parsed, path, sets, preferred, lesion, _closed_loop(parsed, sets, path))
 
 
