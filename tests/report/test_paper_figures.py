@@ -202,3 +202,18 @@ def test_axis_labels_are_words_with_units():
     assert axis_label("peak_sf_cpd") == "peak spatial frequency (cycles/deg)"
     for name in METRIC_COLUMNS:
         assert "_" not in axis_label(name), name
+
+
+def test_the_example_unit_is_the_median_fit_of_its_class():
+    from v1lab.report import representative_units
+    from v1lab.units import empty_table
+
+    units = empty_table(5).assign(
+        model="m", layer="l", channel=range(5), responsive=[True, True, True, True, False],
+        cell_class=["complex", "simple", "simple", "simple", "unresponsive"],
+        ori_vm_status=["ok", "ok", "ok", "failed", "skipped"], ori_vm_r2=[0.2, 0.9, 0.5, 0.99, np.nan],
+        sf_lg_status="ok", sf_lg_r2=[0.4, 0.9, 0.7, 0.1, np.nan], peak_response_above_blank=1.0)
+    picked = representative_units(units)
+    assert list(picked["cell_class"]) == ["simple", "complex"]        # luminance classes in a fixed order
+    # simple: mean R^2 of the successful fits 0.9, 0.6 and 0.1 (unit 3's failed fit does not count) -> 0.6
+    assert list(picked["channel"]) == [2, 0] and picked["score"].tolist() == pytest.approx([0.6, 0.3])

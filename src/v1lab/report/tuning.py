@@ -39,6 +39,8 @@ PANELS = {
     "chromatic_spatial_frequency": ("isoluminant SF (not fitted)", "sf_cpd", True, RESPONSE_LABEL),
 }
 _NOT_SHOWN = ("unresponsive",)
+#: Rows of the figure: luminance classes first, then the colour classes.
+_ORDER = ("simple", "complex", "non-oriented", "single-opponent", "double-opponent", "unclassified")
 
 
 def _score(rows: pd.DataFrame) -> pd.Series:
@@ -58,7 +60,8 @@ def _score(rows: pd.DataFrame) -> pd.Series:
 
 def representative_units(units: pd.DataFrame) -> pd.DataFrame:
     """One row of ``units`` per (model, layer, responsive ``cell_class``): the unit of median fit score (module
-    docstring), with a ``score`` column; classes in the order of their first unit."""
+    docstring), with a ``score`` column; layers in table order, classes in the order simple, complex,
+    non-oriented, single-opponent, double-opponent, unclassified."""
     picked = []
     live = units[flag(units["responsive"]).to_numpy(bool) & units["cell_class"].notna()
                  & ~units["cell_class"].astype(str).isin(_NOT_SHOWN)]
@@ -71,7 +74,12 @@ def representative_units(units: pd.DataFrame) -> pd.DataFrame:
             peak = group["peak_response_above_blank"].astype(float).sort_values(kind="stable")
             index = peak.index[(len(peak) - 1) // 2]
         picked.append(group.loc[[index]].assign(score=score.loc[index]))
-    return pd.concat(picked) if picked else units.head(0).assign(score=np.nan)
+    if not picked:
+        return units.head(0).assign(score=np.nan)
+    out = pd.concat(picked)
+    layer = pd.factorize(out["model"].astype(str) + "/" + out["layer"].astype(str))[0]
+    rank = out["cell_class"].astype(str).map({c: i for i, c in enumerate(_ORDER)}).fillna(len(_ORDER))
+    return out.iloc[np.lexsort((rank.to_numpy(), layer))]
 
 
 def _fit_curve(row: pd.Series, prefix: str, x: np.ndarray) -> tuple[np.ndarray | None, str]:
