@@ -57,7 +57,7 @@ def test_orientation_sf_and_closed_loop_size_curves_are_the_analysers():
     blank = ds["blank"].values
     for u in range(3):
         f0, f1 = by_hand(ds, "lum", u, ["sf_cpd", "orientation_deg"])
-        sf_best, ori_best = f0.idxmax()
+        sf_best, _ = f0.idxmax()
         np.testing.assert_allclose(curves["orientation"].curves[u], f0.loc[sf_best].to_numpy(), rtol=1e-6)
         comp = pd.concat({"f0": f0 - blank[u], "f1": f1}, axis=1)     # the larger component at its orientation
         _, ori_amp, which = comp.stack().idxmax()

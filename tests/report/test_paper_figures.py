@@ -61,13 +61,13 @@ def test_each_figure_kind_is_embedded_and_written_as_pdf(paper):
 
 def test_the_final_status_is_shown_and_other_states_warn(paper, run_dir):
     _, report, _, progress = paper
-    status = re.search(r'<p id="run-status" class="status (\w+)">(.*?)</p>', report.read_text(), re.S)
+    status = re.search(r'<p id="run-status" class="status (\w+)">(.*?)</p>', report.read_text(), re.DOTALL)
     assert status[1] == "complete" and "<strong>complete</strong>" in status[2] and "Warning" not in status[2]
     assert "v1lab report" in progress and "9/9" in progress           # the progress bar, over the drawing steps
     manifest = json.loads((run_dir / "manifest.json").read_text())
     (run_dir / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
     status = re.search(r'<p id="run-status" class="status (\w+)">(.*?)</p>',
-                       build_report(run_dir, n_boot=10).read_text(), re.S)
+                       build_report(run_dir, n_boot=10).read_text(), re.DOTALL)
     assert status[1] == "warning" and "<strong>interrupted</strong>" in status[2] and "--resume" in status[2]
 
 
@@ -110,7 +110,7 @@ def _after(html: str, anchor: str, window: int = 4000) -> str:
 
 
 def test_caveats_stand_beside_the_numbers_they_concern(paper):
-    run, report, _, _ = paper
+    _, report, _, _ = paper
     html = _html(report)
     colour = parse_report(report).tables["table-colour-caveats"]
     caveat = colour["header"].index("caveat")
@@ -128,12 +128,11 @@ def test_caveats_stand_beside_the_numbers_they_concern(paper):
 
 
 def test_gallery_captions_are_at_least_10_px_tall_at_100_percent(paper):
-    run, report, _, _ = paper
+    _, report, _, _ = paper
     parser = parse_report(report)
     style = " ".join(parser.style.split())
     assert "figure.natural img { max-width: none; }" in style      # natural-size figures are never scaled down
-    images = [dict(a) for a in _img_attributes(report)]
-    natural = [a for a in images if "width" in a]
+    natural = [a for a in parser.image_attrs if "width" in a]
     assert len(natural) == 2                                        # the filter figure and one gallery page
     for attrs in natural:
         data = base64.b64decode(attrs["src"].split(",", 1)[1])
@@ -142,20 +141,6 @@ def test_gallery_captions_are_at_least_10_px_tall_at_100_percent(paper):
         shown = int(attrs["width"])                                # CSS pixels at 100 % zoom
         assert shown == width_px and width_px <= 1150              # fits the 1200 px page: no horizontal scroll
         assert caption_px * shown / width_px >= 10
-
-
-def _img_attributes(report):
-    from html.parser import HTMLParser
-
-    found = []
-
-    class P(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            if tag == "img":
-                found.append(attrs)
-
-    P().feed(report.read_text(encoding="utf-8"))
-    return found
 
 
 def test_tuning_examples_are_the_curves_the_analysis_measured(paper):
@@ -184,7 +169,7 @@ def test_tuning_examples_are_the_curves_the_analysis_measured(paper):
 
 
 def test_stimuli_and_receptive_fields_per_layer(paper):
-    run, report, datasets, _ = paper
+    run, report, _, _ = paper
     table = parse_report(report).tables["table-receptive-fields"]
     rows = {r[0]: dict(zip(table["header"], r)) for r in table["rows"]}
     for layer, (_, rf) in LAYERS.items():

@@ -80,7 +80,7 @@ def sections(run: RunData, drawn: Drawn, max_unit_rows: int) -> list[Section]:
     t, root = run.tables, run.path
     recomputed = (f" Computed from units.csv by this report (they were missing): "
                   f"{', '.join(f'{n}.csv' for n in run.recomputed)}." if run.recomputed else "")
-    curves = ", ".join(PANELS[k][0] for k in PANELS)
+    curves = "; ".join(PANELS[k][0] for k in PANELS)
     ppd = float(run.run.protocol.get("ppd", 28.0))
     comparison_notes = comparison_caveats(t["comparison"], t["ppd_sensitivity"], ppd)
     colour = colour_class_caveats(run.units, t["population"], (run.run.protocol.get("analyses") or {}).get("criteria"))

@@ -26,6 +26,7 @@ __all__ = ["example_stimuli", "plot_stimulus_sheet", "receptive_field_table"]
 
 _COLOUR = ("contrast", "mean_luminance", "color_direction")
 _OWN = {name for params in FAMILIES.values() for name in params}
+_FIRST = ("color_direction", "size_deg", "contrast")   # named first in a title: what closed-loop sets vary
 _TITLE_WORDS = {"sf_cpd": "", "phase_deg": "phase", "color_direction": "colour"}  # short, beside their units
 
 
@@ -95,8 +96,8 @@ def plot_stimulus_sheet(responses, out_dir, *, rf_px: dict[str, float] | None = 
         ax.set_frame_on(False)
     for i, (name, stim, picked) in enumerate(sets):
         table = stimulus_table(responses, name)
-        varying = [c for c in table.columns if c in _OWN | {"color_direction", "contrast"}
-                   and table[c].astype(str).nunique() > 1]
+        varying = sorted((c for c in table.columns if c in _OWN | {"color_direction", "contrast"}
+                          and table[c].astype(str).nunique() > 1), key=lambda c: c not in _FIRST)
         images = stim.render(Geometry.centred(size_px, stim.ppd)).permute(0, 2, 3, 1).numpy()
         for j, (image, (_, row)) in enumerate(zip(images, picked.iterrows())):
             ax = axes[i, j]
