@@ -10,6 +10,7 @@ class ReportParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tables: dict[str, dict] = {}
         self.images: list[str] = []
+        self.image_attrs: list[dict] = []   # every attribute of each <img>
         self.attributes: list[tuple[str, str, str]] = []  # (tag, attribute, value)
         self.tags: list[str] = []
         self.style = ""
@@ -28,6 +29,7 @@ class ReportParser(HTMLParser):
             self.section_ids.append(attrs.get("id", ""))
         elif tag == "img":
             self.images.append(attrs.get("src", ""))
+            self.image_attrs.append(attrs)
         elif tag == "table":
             self._table = self.tables.setdefault(attrs.get("id", f"anonymous-{len(self.tables)}"),
                                                  {"header": [], "rows": []})

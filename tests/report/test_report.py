@@ -82,10 +82,13 @@ def test_every_figure_is_embedded_as_a_png(built):
     run, report = built
     parser = parse_report(report)
     written = sorted((run / "figures").glob("*.png"))
-    # one distribution figure per layer, the class fractions and the score heatmap of the model
+    # one distribution figure per layer, the class fractions, the fractions beside macaque V1, the score heatmap
+    # and the pixels-per-degree sensitivity of the model (no responses in this folder: no curves, no stimuli)
     assert sorted(p.name for p in written) == sorted(
         [f"distributions_torchvision_resnet18_{layer}.png" for layer in LAYERS]
-        + ["class_fractions_torchvision_resnet18.png", "scores_torchvision_resnet18.png"])
+        + [f"{kind}_torchvision_resnet18.png" for kind in ("class_fractions", "macaque_fractions", "scores",
+                                                            "ppd_sensitivity")])
+    assert all(p.with_suffix(".pdf").is_file() for p in written)
     expected = [p.read_bytes() for p in written] + [(run / EXTRA_IMAGE).read_bytes()]
     assert len(parser.images) == len(expected)
     embedded = []
@@ -115,8 +118,9 @@ def test_the_page_loads_nothing_from_outside(built):
     for tag, attr, value in parser.attributes:
         if attr == "src":
             assert value.startswith("data:"), (tag, value[:40])
-        if attr == "href":  # in-page anchors, and DOI links a reader may follow
-            assert value.startswith("#") or value.startswith("https://doi.org/"), value
+        if attr == "href":  # in-page anchors, DOI links a reader may follow, each figure's PDF beside the report
+            assert (value.startswith("#") or value.startswith("https://doi.org/")
+                    or (value.startswith("figures/") and (report.parent / value).is_file())), value
     assert "url(" not in parser.style and "@import" not in parser.style
     assert "http://" not in report.read_text(encoding="utf-8")
 
@@ -156,7 +160,7 @@ def test_cli_recomputes_missing_tables_and_builds_without_optional_folders(tmp_p
     assert "Computed from units.csv by this report" in _text(parser)
     assert_table_equals_csv(parser.tables["table-comparison.csv"], pd.read_csv(run / "comparison.csv"), "comparison")
     assert {"preferred", "lesion"}.isdisjoint(parser.section_ids)  # optional folders absent: no sections
-    assert len(parser.images) == len(list((run / "figures").glob("*.png"))) == len(LAYERS) + 2
+    assert len(parser.images) == len(list((run / "figures").glob("*.png"))) == len(LAYERS) + 4
 
 
 def test_a_units_table_without_the_declared_columns_is_refused_in_one_line(tmp_path, rng):

@@ -9,10 +9,13 @@ declares in :mod:`v1lab.units` and the tuning curves it asks to be fitted:
 * ``size_sweep`` and ``contrast_sweep`` (:mod:`~v1lab.characterisation.sweeps`).
 
 :func:`characterise_layer` runs them, fits every requested curve of the responsive units in one batch per
-model (:class:`v1lab.fits.FitBatch`), and adds the ratios and the classes (:mod:`v1lab.classify`).
+model (:class:`v1lab.fits.FitBatch`), and adds the ratios and the classes (:mod:`v1lab.classify`);
+:func:`tuning_curves` returns the curves the analysers measured, per unit (for figures of example units).
 """
 
+from v1lab.characterisation.curves import CURVES, TuningCurves, tuning_curves
 from v1lab.characterisation.layer import ANALYSERS, characterise_layer
 from v1lab.characterisation.roles import STIMULUS_PARAMETERS, AnalysisRoles
 
-__all__ = ["ANALYSERS", "AnalysisRoles", "STIMULUS_PARAMETERS", "characterise_layer"]
+__all__ = ["ANALYSERS", "AnalysisRoles", "CURVES", "STIMULUS_PARAMETERS", "TuningCurves", "characterise_layer",
+           "tuning_curves"]

@@ -21,7 +21,9 @@ class FitRequest:
 
 @dataclass(frozen=True)
 class RoleResult:
-    """One analyser's output: a frame of the columns it declares (one row per unit) and its fit requests."""
+    """One analyser's output: a frame of the columns it declares (one row per unit), its fit requests, and the
+    tuning curves it measured without fitting them (for display, :func:`v1lab.characterisation.tuning_curves`)."""
 
     columns: pd.DataFrame
     fits: dict[str, FitRequest] = field(default_factory=dict)
+    curves: dict[str, FitRequest] = field(default_factory=dict)

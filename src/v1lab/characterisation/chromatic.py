@@ -16,7 +16,7 @@ import pandas as pd
 
 from v1lab import metrics as M
 from v1lab.characterisation._grid import GRATING, Grid, SetResponses, argmax_each, components
-from v1lab.characterisation._role import RoleResult
+from v1lab.characterisation._role import FitRequest, RoleResult
 from v1lab.errors import AnalysisError
 
 __all__ = ["analyse_chromatic", "analyse_matched_luminance", "check_equated", "sf_shape"]
@@ -61,7 +61,7 @@ def analyse_chromatic(part: SetResponses, blank: np.ndarray) -> RoleResult:
         per_level = np.nanmax(amp.reshape(len(units), azimuths.size, -1), axis=2)
         out["preferred_dkl_azimuth_deg"] = [M.preferred_dkl_azimuth(r[ok], azimuths[ok], axial=True)
                                             for r in per_level]
-    return RoleResult(out)
+    return RoleResult(out, curves={"chromatic_sf": FitRequest(sf_curves, sfs)})
 
 
 def sf_shape(curves: np.ndarray, sfs: np.ndarray) -> pd.Series:

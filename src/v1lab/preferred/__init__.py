@@ -5,7 +5,7 @@ from v1lab.preferred.crosscheck import agreement_table, cross_check, orientation
 from v1lab.preferred.config import PreferredConfig
 from v1lab.preferred.experiment import run_preferred
 from v1lab.preferred.filters import FilterImages, filter_images
-from v1lab.preferred.gallery import gallery, stretch_contrast
+from v1lab.preferred.gallery import gallery, product_display, stretch_contrast, unit_caption
 from v1lab.preferred.measure import chromatic_content, fit_plane_wave, measure_stimulus
 from v1lab.preferred.optimise import PreferredResult, background_display, optimise_preferred
 from v1lab.preferred.parameterisation import FourierImage
@@ -30,6 +30,8 @@ __all__ = [
     "optimise_preferred",
     "run_preferred",
     "orientation_difference",
+    "product_display",
     "stretch_contrast",
     "top_patches",
+    "unit_caption",
 ]

@@ -4,6 +4,9 @@ layer), top-k natural patches, the measured content of each picture and its cros
 Used by ``v1lab preferred`` and by protocols with a ``preferred_stimuli:`` section. Files, all written atomically
 into ``out`` with the layer's name ``L``: ``preferred_stimuli_L.csv``, ``agreement_L.csv`` (when a reference
 exists), ``preferred_images_L.npz``, ``top_patches_L.csv`` (with images), ``gallery_L.png``, ``params_L.json``.
+The npz holds ``optimised``, ``negative``, ``channels`` and, where they exist, ``filter`` with ``filter_rf_box``
+(the receptive field's rows and columns on the canvas) and the top-k averages ``top_mean``, ``top_gradient``,
+``top_product``; the report draws its paged galleries and the labelled filter figure from it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from v1lab.runs.atomic import atomic_path, write_text
 from v1lab.errors import AnalysisError
 from v1lab.preferred.crosscheck import agreement_table, cross_check
 from v1lab.preferred.filters import filter_images
-from v1lab.preferred.gallery import gallery, stretch_contrast
+from v1lab.preferred.gallery import gallery, product_display, stretch_contrast, unit_caption
 from v1lab.preferred.measure import measure_stimulus
 from v1lab.preferred.optimise import background_display, optimise_preferred
 from v1lab.preferred.patches import top_patches
@@ -64,12 +67,12 @@ def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd
         measured["filter_grating_r2"] = fm.grating_r2.to_numpy()
         views["filter"] = filters.images
         arrays["filter"] = filters.images.numpy()
+        arrays["filter_rf_box"] = np.asarray(filters.rf_box, dtype=np.int64)
     if images:
         top = top_patches(model, layer, images, k=k, channels=pos.channels, max_images=max_images,
                           device=rec.device, recorder=rec, progress=progress)
         views["top-k mean"] = top.mean_patch
-        scale = 2 * top.mean_product.abs().amax().clamp(min=1e-12)
-        views["grad x input"] = stretch_contrast(0.5 + top.mean_product / scale, 0.5)
+        views["grad x input"] = product_display(top.mean_product)
         arrays.update(top_patches=top.patches.numpy(), top_mean=top.mean_patch.numpy(),
                       top_gradient=top.mean_gradient.numpy(), top_product=top.mean_product.numpy())
         with atomic_path(out / f"top_patches_{label}.csv") as tmp:
@@ -99,25 +102,9 @@ def run_preferred(model, layer: str, out, *, label: str | None = None, units: pd
     with atomic_path(out / f"preferred_images_{label}.npz") as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
-    captions = [_caption(label, row) for _, row in table.iterrows()]
+    captions = [unit_caption(label, row) for _, row in table.iterrows()]
     png = gallery(views, captions, out / f"gallery_{label}.png", title=f"{model.name} {label}")
     write_text(out / f"params_{label}.json", json.dumps(
         {"model": model.spec, "layer": layer, "label": label, "reference": reference, **pos.params},
         indent=2, default=str))
     return png
-
-
-def _caption(layer, row) -> str:
-    """Unit id, what the image shows, and (where compared) the tuning-curve orientation and the verdict; for a
-    linear layer compared with labels, also the filter's orientation and its verdict against the label."""
-    def get(name):
-        return row[f"stim_{name}"] if f"stim_{name}" in row else row[name]
-
-    text = f"{layer}:{int(row['channel'])}\n{get('orientation_deg'):.0f}deg {get('sf_cpd'):.1f}cpd {get('color_class')}"
-    agree = row.get("orientation_agree")
-    if agree is not None and not pd.isna(agree):
-        text += f"\nref {row['preferred_orientation_deg']:.0f}deg " + ("agree" if agree else "DIFFER")
-        filter_agree = row.get("filter_orientation_agree")
-        if filter_agree is not None and not pd.isna(filter_agree):
-            text += f"\nfilter {row['filter_orientation_deg']:.0f}deg " + ("agree" if filter_agree else "DIFFER")
-    return text

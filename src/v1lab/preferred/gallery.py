@@ -9,12 +9,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from v1lab.runs.atomic import atomic_path  # noqa: E402
 from v1lab.errors import AnalysisError  # noqa: E402
 
-__all__ = ["gallery", "stretch_contrast"]
+__all__ = ["gallery", "product_display", "stretch_contrast", "unit_caption"]
 
 
 def stretch_contrast(images: torch.Tensor, background: float) -> torch.Tensor:
@@ -26,6 +27,29 @@ def stretch_contrast(images: torch.Tensor, background: float) -> torch.Tensor:
     peak = dev.abs().amax(dim=(1, 2, 3), keepdim=True).clamp(min=1e-12)
     room = min(background, 1.0 - background)
     return (background + dev * (room / peak) * 0.999).clamp(0.0, 1.0)
+
+
+def product_display(product: torch.Tensor) -> torch.Tensor:
+    """Gradient x input maps (C, 3, H, W) as display images: mid-grey is zero, one scale for all units (twice
+    the largest magnitude), then stretched per unit about mid-grey (:func:`stretch_contrast`)."""
+    scale = 2 * product.abs().amax().clamp(min=1e-12)
+    return stretch_contrast(0.5 + product / scale, 0.5)
+
+
+def unit_caption(layer, row) -> str:
+    """Unit id, what the image shows, and (where compared) the tuning-curve orientation and the verdict; for a
+    linear layer compared with labels, also the filter's orientation and its verdict against the label."""
+    def get(name):
+        return row[f"stim_{name}"] if f"stim_{name}" in row else row[name]
+
+    text = f"{layer}:{int(row['channel'])}\n{get('orientation_deg'):.0f}deg {get('sf_cpd'):.1f}cpd {get('color_class')}"
+    agree = row.get("orientation_agree")
+    if agree is not None and not pd.isna(agree):
+        text += f"\nref {row['preferred_orientation_deg']:.0f}deg " + ("agree" if agree else "DIFFER")
+        filter_agree = row.get("filter_orientation_agree")
+        if filter_agree is not None and not pd.isna(filter_agree):
+            text += f"\nfilter {row['filter_orientation_deg']:.0f}deg " + ("agree" if filter_agree else "DIFFER")
+    return text
 
 
 def gallery(views: dict[str, torch.Tensor], captions: list[str], path, *, title: str = "", ncols: int = 8,

@@ -1,7 +1,8 @@
 """Figures of a run: model distributions over the biological ones, class fractions, the score summary.
 
 Every function draws with matplotlib's object API (no ``pyplot`` state, Agg canvas) in a seaborn style,
-writes PNG files at 150 dpi atomically (:func:`v1lab.runs.atomic.atomic_path`) and returns the paths written.
+writes each figure as a PNG at 150 dpi and as a PDF beside it (:func:`v1lab.report._save.save_figure`, atomically)
+and returns the PNG paths written. Axis labels are words with units (:mod:`v1lab.report.labels`).
 The numbers drawn come from the run's tables: ``comparison.csv`` (scores and their bootstrap intervals),
 ``population.csv`` (class fractions and Wilson intervals) and, for the histograms, ``units.csv`` binned on
 each reference's own bin edges with :func:`v1lab.population.model_values` (the units the comparison used).
@@ -18,15 +19,14 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from v1lab.runs.atomic import atomic_path
 from v1lab.population import model_values
 from v1lab.references import Reference, list_references, load_reference
+from v1lab.report._save import DPI, save_figure
+from v1lab.report.labels import axis_label, words
 
 __all__ = ["DPI", "plot_reference_distributions", "plot_class_fractions", "plot_score_heatmap",
            "plot_ppd_sensitivity", "safe_name", "short_citation"]
 
-#: Resolution of every figure, dots per inch.
-DPI = 150
 _STYLE = "whitegrid"
 _BIO_COLOUR = "0.65"
 _FRACTION = re.compile(r"^(?P<quantity>[^=]+)=(?P<level>.+)\.fraction$")
@@ -36,12 +36,6 @@ _FLAG_PANEL = "flags"
 def safe_name(*parts: str) -> str:
     """A file-name stem from ``parts``: characters other than letters, digits, ``-`` and ``.`` become ``_``."""
     return "_".join(re.sub(r"[^A-Za-z0-9.-]+", "_", str(p)).strip("_") for p in parts)
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-    return path
 
 
 def short_citation(ref: Reference) -> str:
@@ -63,14 +57,14 @@ def _distribution_panel(ax, ref: Reference, values: np.ndarray, row: pd.Series, 
         ax.stairs(counts / counts.sum(), ref.bin_edges, color=colour, linewidth=2.0,
                   label=f"model (n={int(counts.sum())})")
     if ref.kind == "proportion":
-        ax.set_xticks([0.25, 0.75], ["without", "with"])
-        ax.set_xlabel(ref.property)
+        ax.set_xticks([0.25, 0.75], ["no", "yes"])
+        ax.set_xlabel(words(ref.property))
     else:
         if ref.bin_scale == "log2":
             ax.set_xscale("log", base=2)
-        ax.set_xlabel(f"{ref.property} ({ref.unit})" if ref.unit not in ("", "1") else ref.property)
+        ax.set_xlabel(axis_label(ref.property, unit=ref.unit, log=ref.bin_scale == "log2"))
     ax.set_xlim(ref.bin_edges[0], ref.bin_edges[-1])
-    ax.set_ylabel("probability")
+    ax.set_ylabel("fraction of cells or units")
     score = (f"S = {_fmt(row['similarity'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
              if counts.sum() else "no eligible units")
     ax.set_title(f"{short_citation(ref)}\n"
@@ -113,16 +107,18 @@ def plot_reference_distributions(units: pd.DataFrame, comparison: pd.DataFrame, 
             for ax in axes[len(group):]:
                 ax.set_visible(False)
             fig.suptitle(f"{model} - {layer}: model vs macaque V1")
-        paths.append(_save(fig, Path(out_dir) / f"distributions_{safe_name(model, layer)}.png"))
+        paths.append(save_figure(fig, Path(out_dir) / f"distributions_{safe_name(model, layer)}.png"))
     return paths
 
 
 def _fraction_columns(population: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
-    """Panels of class fractions: ``{panel: [(quantity, level), ...]}`` from ``<q>=<level>.fraction`` columns."""
+    """Panels of class fractions: ``{panel: [(quantity, level), ...]}`` from ``<q>=<level>.fraction`` columns.
+
+    The level ``unresponsive`` of a class label is left out: labels are counted over responsive units."""
     panels: dict[str, list[tuple[str, str]]] = {}
     for col in population.columns:
         m = _FRACTION.match(col)
-        if m:
+        if m and m["level"] != "unresponsive":
             q, level = m["quantity"], m["level"]
             panels.setdefault(_FLAG_PANEL if level == "True" else q, []).append((q, level))
     return panels
@@ -133,7 +129,8 @@ def plot_class_fractions(population: pd.DataFrame, out_dir) -> list[Path]:
 
     Read from ``population.csv`` (``<class>=<level>.fraction``, ``.ci_low``, ``.ci_high``; Wilson 1927,
     as computed by :func:`v1lab.population.population_table`). Panels: the yes/no classes (``responsive``
-    over all units, the others over responsive units), then one panel per categorical class column.
+    over all units, the others over responsive units), then one panel per categorical class column, over
+    responsive units (so without the ``unresponsive`` label).
 
     Returns the paths written (``class_fractions_<model>.png``).
     """
@@ -159,16 +156,16 @@ def plot_class_fractions(population: pd.DataFrame, out_dir) -> list[Path]:
                     ax.bar(pos, np.nan_to_num(frac), width, color=palette[i], label=layer)
                     ok = np.isfinite(lo) & np.isfinite(hi)  # no interval where the layer has no units to count
                     ax.vlines(pos[ok], lo[ok], hi[ok], color="black", linewidth=0.9)
-                ax.set_xticks(x, [q if panel == _FLAG_PANEL else lv for q, lv in classes],
+                ax.set_xticks(x, [words(q) if panel == _FLAG_PANEL else lv for q, lv in classes],
                               rotation=20, ha="right", fontsize=8)
                 ax.set_ylim(0, 1)
-                ax.set_ylabel("fraction")
+                ax.set_ylabel("fraction of units")
                 ax.set_title("yes/no classes (responsive: of all units; others: of responsive units)"
-                             if panel == _FLAG_PANEL else f"{panel} (of responsive units)", fontsize=9)
+                             if panel == _FLAG_PANEL else f"{words(panel)} (of responsive units)", fontsize=9)
             axes[0].legend(title="layer", fontsize=7, title_fontsize=7, frameon=False,
                            loc="upper left", bbox_to_anchor=(1.0, 1.0))
             fig.suptitle(f"{model}: class fractions with Wilson 95 % intervals")
-        paths.append(_save(fig, Path(out_dir) / f"class_fractions_{safe_name(model)}.png"))
+        paths.append(save_figure(fig, Path(out_dir) / f"class_fractions_{safe_name(model)}.png"))
     return paths
 
 
@@ -192,13 +189,13 @@ def plot_score_heatmap(comparison: pd.DataFrame, out_dir) -> list[Path]:
             ax = fig.subplots()
             sns.heatmap(grid.astype(float), ax=ax, vmin=0.0, vmax=vmax, cmap="viridis", annot=True, fmt=".2f",
                         annot_kws={"fontsize": 7}, cbar_kws={"label": "normalised score"}, linewidths=0.5)
-            ax.set_xlabel("reference")
+            ax.set_xlabel("macaque V1 reference")
             ax.set_ylabel("layer")
             for label in ax.get_xticklabels():
                 label.set(rotation=45, ha="right", rotation_mode="anchor", fontsize=7)
             ax.tick_params(axis="y", labelrotation=0, labelsize=8)
             ax.set_title(f"{model}: similarity to macaque V1 / reference ceiling", fontsize=9)
-        paths.append(_save(fig, Path(out_dir) / f"scores_{safe_name(model)}.png"))
+        paths.append(save_figure(fig, Path(out_dir) / f"scores_{safe_name(model)}.png"))
     return paths
 
 
@@ -225,10 +222,10 @@ def plot_ppd_sensitivity(table: pd.DataFrame, out_dir) -> list[Path]:
                 if len(used):
                     ax.axvline(float(used.iloc[0]), color="0.3", linestyle=":", linewidth=1)
                 ax.set_xscale("log", base=2)
-                ax.set_xlabel("assumed pixels per degree")
-                ax.set_ylabel("similarity to macaque V1")
+                ax.set_xlabel("assumed pixels per degree (pixels/deg, log scale)")
+                ax.set_ylabel("similarity to macaque V1 (S)")
                 ax.set_ylim(0, 1)
                 ax.set_title(short_citation(load_reference(ref_name)) + f"\n{ref_name}", fontsize=9)
             axes[-1].legend(title="layer", fontsize=8, frameon=False)
-            paths.append(_save(fig, Path(out_dir) / f"ppd_sensitivity_{safe_name(model)}.png"))
+            paths.append(save_figure(fig, Path(out_dir) / f"ppd_sensitivity_{safe_name(model)}.png"))
     return paths
