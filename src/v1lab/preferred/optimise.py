@@ -21,7 +21,7 @@ Erhan, D., Bengio, Y., Courville, A., & Vincent, P. (2009). Visualizing higher-l
 network. Technical report 1341, Université de Montréal.
 Mahendran, A., & Vedaldi, A. (2015). Understanding deep image representations by inverting them. CVPR.
 Olah, C., Mordvintsev, A., & Schubert, L. (2017). Feature visualization. *Distill*, 2(11), e7.
-Kobayashi, K., & Shouno, H. (2020). Interpretation of ResNet by visualization of preferred stimulus in
+Kobayashi, G., & Shouno, H. (2020). Interpretation of ResNet by visualization of preferred stimulus in
 receptive fields. arXiv:2006.01645.
 """
 

@@ -13,7 +13,7 @@ result holds, averaged over the top ``k``: the patch, the gradient :math:`g = \\
 
 References
 ----------
-Kobayashi, K., & Shouno, H. (2020). Interpretation of ResNet by visualization of preferred stimulus in
+Kobayashi, G., & Shouno, H. (2020). Interpretation of ResNet by visualization of preferred stimulus in
 receptive fields. arXiv:2006.01645.
 Shrikumar, A., Greenside, P., Shcherbina, A., & Kundaje, A. (2016). Not just a black box: learning important
 features through propagating activation differences. arXiv:1605.01713.
