@@ -5,7 +5,10 @@ The command line turns a :class:`V1labError` into a single line on stderr and ex
 expected, so a user can fix the input without reading a traceback.
 """
 
+import reprlib
+
 __all__ = [
+    "short_repr",
     "V1labError",
     "ModelError",
     "WeightsUnavailableError",
@@ -20,7 +23,18 @@ __all__ = [
     "AnalysisError",
     "ReferenceDataError",
     "UnitsTableError",
+    "UntrustedCodeError",
+    "StorageError",
 ]
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 4, 4, 40, 40, 40
+
+
+def short_repr(value, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, without building the full text of a large value."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 class V1labError(ValueError):
@@ -58,8 +72,16 @@ class ProtocolError(V1labError):
     """A protocol or stimulus-set file that does not match its schema."""
 
 
+class UntrustedCodeError(ProtocolError):
+    """A protocol file whose model would run Python code, read without ``--trust-code``."""
+
+
 class RunFolderError(V1labError):
     """A run folder that cannot be created, resumed or read."""
+
+
+class StorageError(RunFolderError):
+    """A result file that cannot be written: no space left on the device, no permission, a read-only disk."""
 
 
 class ReferenceDataError(V1labError):

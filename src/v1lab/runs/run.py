@@ -6,9 +6,9 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from v1lab.errors import RunFolderError, UnitsTableError
+from v1lab.safe_yaml import load_yaml
 
 __all__ = ["Run", "load_run"]
 
@@ -38,15 +38,14 @@ class Run:
             raise RunFolderError(f"{self.path}: not a folder; expected a run folder written by `v1lab run`")
         self._folder = RunFolder(self.path)
         self.manifest = self._folder.read_manifest()
-        if not isinstance(self.manifest, dict):
-            raise RunFolderError(f"{self._folder.manifest_path}: expected a JSON object")
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, status={self.status!r}, layers={self.layers})"
 
     @property
     def status(self) -> str:
-        """``running``, ``complete``, ``interrupted`` or ``failed`` (as the manifest says)."""
+        """``running``, ``complete``, ``interrupted`` or ``failed`` (as the manifest says; see
+        :data:`v1lab.runs.folder.STATUSES`)."""
         return str(self.manifest.get("status", "unknown"))
 
     @cached_property
@@ -59,10 +58,7 @@ class Run:
     def protocol(self) -> dict:
         """The effective protocol as a mapping."""
         path = self.path / "protocol.yaml"
-        try:
-            data = yaml.safe_load(self.protocol_text) or {}
-        except yaml.YAMLError as exc:
-            raise RunFolderError(f"{path}: unreadable YAML ({str(exc).splitlines()[0]})") from None
+        data = load_yaml(self.protocol_text, str(path), RunFolderError) or {}
         if not isinstance(data, dict):
             raise RunFolderError(f"{path}: expected a mapping, got {type(data).__name__}")
         return data
