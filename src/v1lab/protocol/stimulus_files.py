@@ -11,7 +11,9 @@ from pathlib import Path
 
 from v1lab.errors import ProtocolError
 from v1lab.protocol.schema import Protocol
-from v1lab.stimuli import StimulusSet, load_stimulus_set, stimulus_set_from_dict
+from v1lab.safe_yaml import read_yaml
+from v1lab.stimuli import MAX_STIMULI, StimulusSet, build_stimulus_set, parse_stimulus_set
+from v1lab.stimuli.schema import check_stimulus_count
 
 __all__ = ["find_stimulus_file", "load_protocol_stimuli"]
 
@@ -32,17 +34,27 @@ def find_stimulus_file(ref: str, protocol_path: Path) -> Path:
     )
 
 
-def load_protocol_stimuli(protocol: Protocol, protocol_path: Path) -> dict[str, StimulusSet]:
+def load_protocol_stimuli(protocol: Protocol, protocol_path: Path, *,
+                          max_stimuli: int = MAX_STIMULI) -> dict[str, StimulusSet]:
     """The protocol's stimulus sets by name, in protocol order, at the protocol's pixels per degree.
 
-    Duplicate names, and analysis roles naming a set the protocol does not show, are errors.
+    Every set is validated, and the stimuli per layer counted (closed-loop sets: per optimum), before any grid
+    is expanded: more than ``max_stimuli`` is an error that states the predicted cost. Duplicate names, and
+    analysis roles naming a set the protocol does not show, are errors.
     """
-    sets: dict[str, StimulusSet] = {}
+    models = []
     for i, ref in enumerate(protocol.stimuli):
         if ref.file is not None:
-            stim = load_stimulus_set(find_stimulus_file(ref.file, protocol_path))
+            path = find_stimulus_file(ref.file, protocol_path)
+            source, data = str(path), read_yaml(path)
         else:
-            stim = stimulus_set_from_dict(ref.inline, source=f"{protocol_path}: stimuli.{i}.inline")
+            source, data = f"{protocol_path}: stimuli.{i}.inline", ref.inline
+        models.append((parse_stimulus_set(data, source=source), source))
+    total = sum(model.n_stimuli * len(ref.size_rf or [1]) for (model, _), ref in zip(models, protocol.stimuli))
+    check_stimulus_count(total, max_stimuli, f"{protocol_path}: field 'stimuli'")
+    sets: dict[str, StimulusSet] = {}
+    for i, (model, source) in enumerate(models):
+        stim = build_stimulus_set(model, source=source)
         if stim.ppd != protocol.ppd:
             stim = stim.with_ppd(protocol.ppd)
         if stim.name in sets:

@@ -8,15 +8,19 @@ device as display-sRGB images ``(N, 3, H, W)`` in [0, 1]. Stimulus sets (``stimu
 
 from v1lab.stimuli.families import FAMILIES
 from v1lab.stimuli.geometry import DEFAULT_PPD, Geometry
-from v1lab.stimuli.stimulus_set import StimulusSet, blank, expand_grid, load_stimulus_set, stimulus_set_from_dict
+from v1lab.stimuli.schema import MAX_STIMULI, parse_stimulus_set
+from v1lab.stimuli.stimulus_set import (StimulusSet, blank, build_stimulus_set, load_stimulus_set,
+                                        stimulus_set_from_dict)
 
 __all__ = [
     "DEFAULT_PPD",
     "FAMILIES",
+    "MAX_STIMULI",
     "Geometry",
     "StimulusSet",
     "blank",
-    "expand_grid",
+    "build_stimulus_set",
     "load_stimulus_set",
+    "parse_stimulus_set",
     "stimulus_set_from_dict",
 ]

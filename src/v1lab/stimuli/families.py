@@ -17,11 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from v1lab.errors import GamutError, ProtocolError, StimulusError
+from v1lab.errors import GamutError, ProtocolError, StimulusError, short_repr
 from v1lab.stimuli import colorimetry
 
-__all__ = ["Param", "FAMILIES", "CATEGORICAL", "prepare_params", "direction_name", "parse_direction"]
+__all__ = ["Param", "REQUIRED", "FAMILIES", "COLOUR", "CATEGORICAL", "prepare_params", "direction_name",
+           "parse_direction"]
 
+#: The default of a parameter that every stimulus must give.
 REQUIRED = object()
 
 
@@ -68,8 +70,9 @@ FAMILIES: dict[str, dict[str, Param]] = {
         "phase_deg": Param(0.0),
     },
 }
-_COLOUR = {"contrast": Param(1.0), "mean_luminance": Param(colorimetry.REFERENCE_GREY),
-           "color_direction": Param(_NAN), "dkl_azimuth_deg": Param(_NAN), "dkl_elevation_deg": Param(_NAN)}
+#: The colour parameters every family has.
+COLOUR = {"contrast": Param(1.0), "mean_luminance": Param(colorimetry.REFERENCE_GREY),
+          "color_direction": Param(_NAN), "dkl_azimuth_deg": Param(_NAN), "dkl_elevation_deg": Param(_NAN)}
 #: Parameters whose values select code paths (rendered in groups); all others are numbers.
 CATEGORICAL = ("waveform", "aperture", "polarity", "opponency", "color_direction")
 
@@ -112,7 +115,7 @@ def direction_name(azimuth_deg: float, elevation_deg: float) -> str:
 
 def _fail(kind, source, field, row, value, expected):
     where = f" (stimulus {row})" if row is not None else ""
-    raise kind(f"{source}: field '{field}' is {value!r}{where}, expected {expected}")
+    raise kind(f"{source}: field '{field}' is {short_repr(value)}{where}, expected {expected}")
 
 
 def _check_numbers(df, source, field, spec: Param, required_mask=None):
@@ -242,19 +245,15 @@ def _resolve_colour(df: pd.DataFrame, source: str) -> tuple[np.ndarray, np.ndarr
 def prepare_params(rows: list[dict], family: str, source: str, ppd: float):
     """Validate expanded rows of a stimulus set; return (params DataFrame, background, amplitude)."""
     spec = FAMILIES[family]
-    allowed = {**spec, **_COLOUR}
+    allowed = {**spec, **COLOUR}
     if not rows:
         raise ProtocolError(f"{source}: the stimulus set has no stimuli, expected at least one")
     complete = []
-    for i, row in enumerate(rows):
+    for row in rows:
         for field in row:
             if field not in allowed:
                 raise ProtocolError(f"{source}: unknown field '{field}' for family '{family}' "
                                     f"(expected one of: {', '.join(allowed)})")
-        for field, param in allowed.items():
-            if field not in row and param.default is REQUIRED:
-                raise ProtocolError(f"{source}: field '{field}' is missing (stimulus {i}), "
-                                    f"required by family '{family}'")
         complete.append({field: row.get(field, param.default) for field, param in allowed.items()})
     df = pd.DataFrame(complete, columns=list(allowed))
     for field, param in spec.items():

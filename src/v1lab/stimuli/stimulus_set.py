@@ -15,25 +15,23 @@ File format (``stimuli/NAME.yaml``)::
       seed: {range: [0, 10]}      # integers start..stop-1
 
 ``grid`` may also be a list of such mappings: the set is then the union of their factorial designs, in order.
+The file's structure and types are validated by the family's model (:mod:`v1lab.stimuli.schema`), its values
+on the expanded rows (:func:`v1lab.stimuli.families.prepare_params`).
 """
-
-import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-import yaml
 
-from v1lab.errors import ProtocolError, StimulusError
+from v1lab.errors import StimulusError
+from v1lab.safe_yaml import read_yaml
 from v1lab.stimuli.colorimetry import encode_srgb
 from v1lab.stimuli.families import CATEGORICAL, FAMILIES, prepare_params
-from v1lab.stimuli.geometry import DEFAULT_PPD, Geometry, pixel_average, sample_coordinates
+from v1lab.stimuli.geometry import Geometry, pixel_average, sample_coordinates
 from v1lab.stimuli.patterns import FAMILY_PATTERNS
+from v1lab.stimuli.schema import MAX_STIMULI, check_stimulus_count, parse_stimulus_set
 
-__all__ = ["StimulusSet", "load_stimulus_set", "stimulus_set_from_dict", "blank", "expand_grid"]
-
-_TOP_LEVEL = ("name", "family", "description", "ppd", "fixed", "grid")
+__all__ = ["StimulusSet", "load_stimulus_set", "stimulus_set_from_dict", "build_stimulus_set", "blank"]
 _DEFAULT_SUPERSAMPLE = 4
 
 
@@ -154,102 +152,30 @@ class StimulusSet:
         return encode_srgb(background + m[:, None] * amplitude).clamp(0.0, 1.0)
 
 
-def _linspace(spec, source, field, geom):
-    kind = "geomspace" if geom else "linspace"
-    unknown = set(spec) - {kind, "num", "endpoint"}
-    if unknown or "num" not in spec:
-        raise ProtocolError(f"{source}: field 'grid.{field}' has keys {sorted(spec)}, "
-                            f"expected {kind}: [start, stop], num: N and optionally endpoint: true/false")
-    ends, num = spec[kind], spec["num"]
-    if not (isinstance(ends, list) and len(ends) == 2) or not isinstance(num, int) or num < 1:
-        raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, "
-                            f"expected {kind}: [start, stop] and an integer num >= 1")
-    fn = np.geomspace if geom else np.linspace
-    try:
-        values = fn(float(ends[0]), float(ends[1]), num, endpoint=bool(spec.get("endpoint", True)))
-    except (TypeError, ValueError) as err:
-        raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, expected numbers ({err})") from None
-    return [float(v) for v in values]
-
-
-def _grid_values(field, spec, source) -> list:
-    if isinstance(spec, list):
-        values = spec
-    elif isinstance(spec, dict) and "linspace" in spec:
-        values = _linspace(spec, source, field, geom=False)
-    elif isinstance(spec, dict) and "geomspace" in spec:
-        values = _linspace(spec, source, field, geom=True)
-    elif isinstance(spec, dict) and set(spec) == {"range"}:
-        ends = spec["range"]
-        if not (isinstance(ends, list) and len(ends) == 2 and all(isinstance(v, int) for v in ends)):
-            raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, expected range: [start, stop] (ints)")
-        values = list(range(ends[0], ends[1]))
-    else:
-        raise ProtocolError(f"{source}: field 'grid.{field}' is {spec!r}, expected a list, "
-                            f"{{linspace: [a, b], num: n}}, {{geomspace: [a, b], num: n}} or {{range: [a, b]}}")
-    if not values:
-        raise ProtocolError(f"{source}: field 'grid.{field}' is an empty parameter list, expected values")
-    return values
-
-
-def expand_grid(fixed: dict, grid, source: str = "<dict>") -> list[dict]:
-    """Rows of the full factorial design of ``grid`` (first key slowest), each merged with ``fixed``.
-
-    ``grid`` is a mapping (one factorial design) or a list of mappings (the union of their designs, in order;
-    parameters absent from a design take the family's default).
-    """
-    designs = grid if isinstance(grid, list) else [grid]
-    rows = []
-    for k, design in enumerate(designs):
-        where = source if not isinstance(grid, list) else f"{source}: grid.{k}"
-        if not isinstance(design, dict):
-            raise ProtocolError(f"{where}: field 'grid' is {design!r}, expected a mapping of swept parameters")
-        both = sorted(set(fixed) & set(design))
-        if both:
-            raise ProtocolError(f"{where}: field '{both[0]}' is in both 'fixed' and 'grid', expected one of them")
-        names = list(design)
-        axes = [_grid_values(name, design[name], where) for name in names]
-        rows += [{**fixed, **dict(zip(names, combo))} for combo in itertools.product(*axes)]
-    return rows
-
-
 def _build(name, family, description, rows, ppd, source) -> StimulusSet:
     params, background, amplitude = prepare_params(rows, family, source, ppd)
     return StimulusSet(name, family, description, params, ppd, source, rows=rows,
                        background=background, amplitude=amplitude)
 
 
-def stimulus_set_from_dict(data: dict, *, source: str = "<dict>") -> StimulusSet:
-    """Validate a stimulus-set definition (the YAML file's content, or a protocol's inline set)."""
-    if not isinstance(data, dict):
-        raise ProtocolError(f"{source}: the stimulus set is {type(data).__name__}, expected a mapping")
-    for key in data:
-        if key not in _TOP_LEVEL:
-            raise ProtocolError(f"{source}: unknown field '{key}' (expected one of: {', '.join(_TOP_LEVEL)})")
-    for key in ("name", "family"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            raise ProtocolError(f"{source}: field '{key}' is {data.get(key)!r}, expected a non-empty string")
-    family = data["family"]
-    if family not in FAMILIES:
-        raise ProtocolError(f"{source}: field 'family' is {family!r}, expected one of: {', '.join(FAMILIES)}")
-    fixed, grid = data.get("fixed") or {}, data.get("grid") or {}
-    for key, value in (("fixed", fixed), ("grid", grid)):
-        if not isinstance(value, dict) and not (key == "grid" and isinstance(value, list) and value):
-            raise ProtocolError(f"{source}: field '{key}' is {value!r}, expected a mapping of parameters")
-    ppd = data.get("ppd", DEFAULT_PPD)
-    if isinstance(ppd, bool) or not isinstance(ppd, (int, float)) or not ppd > 0:
-        raise ProtocolError(f"{source}: field 'ppd' is {ppd!r}, expected a number > 0 (pixels per degree)")
-    rows = expand_grid(fixed, grid, source)
-    return _build(data["name"], family, str(data.get("description", "")), rows, float(ppd), source)
+def build_stimulus_set(model, *, source: str = "<dict>") -> StimulusSet:
+    """The :class:`StimulusSet` of a validated file model (:func:`v1lab.stimuli.schema.parse_stimulus_set`)."""
+    return _build(model.name, model.family, model.description, model.rows(), model.ppd, source)
 
 
-def load_stimulus_set(path) -> StimulusSet:
-    """Read and validate a stimulus-set YAML file (format in the module docstring and docs/stimuli.md)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ProtocolError(f"{path}: cannot read the stimulus-set file ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise ProtocolError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
-    return stimulus_set_from_dict(data, source=str(path))
+def stimulus_set_from_dict(data: dict, *, source: str = "<dict>", max_stimuli: int = MAX_STIMULI) -> StimulusSet:
+    """Validate a stimulus-set definition (the YAML file's content, or a protocol's inline set).
+
+    A set of more than ``max_stimuli`` stimuli is refused before its grid is expanded.
+    """
+    model = parse_stimulus_set(data, source=source)
+    check_stimulus_count(model.n_stimuli, max_stimuli, f"{source}: field 'grid'")
+    return build_stimulus_set(model, source=source)
+
+
+def load_stimulus_set(path, *, max_stimuli: int = MAX_STIMULI) -> StimulusSet:
+    """Read and validate a stimulus-set YAML file (format in the module docstring and docs/stimuli.md).
+
+    The file is read with bounds (:mod:`v1lab.safe_yaml`); a set of more than ``max_stimuli`` stimuli is refused.
+    """
+    return stimulus_set_from_dict(read_yaml(path), source=str(path), max_stimuli=max_stimuli)
