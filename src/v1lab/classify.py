@@ -32,7 +32,7 @@ _CONE_OPPONENT = ("L-M", "S-(L+M)")
 class ClassificationCriteria(BaseModel):
     """Thresholds of the classifier; every default is cited. Protocols override fields by name."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     responsive_fraction_of_max: float = Field(
         5.0 / 243.1, ge=0.0, le=1.0,

@@ -67,5 +67,5 @@ def test_a_closed_loop_set_needs_a_luminance_sweep(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ProtocolError, match=r"stimuli.1.at'.*luminance_gratings"):
-        v1lab.run_protocol(path, progress=False)
+        v1lab.run_protocol(path, progress=False, trust_code=True)
     assert not (tmp_path / "runs").exists()

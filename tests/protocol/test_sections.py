@@ -44,8 +44,8 @@ def run(images, tmp_path_factory):
     }
     path = tmp / "sections.yaml"
     path.write_text(yaml.safe_dump(protocol))
-    assert main(["validate", str(path)]) == 0
-    assert main(["run", str(path), "--out", str(tmp / "run"), "--no-progress"]) == 0
+    assert main(["validate", str(path), "--trust-code"]) == 0
+    assert main(["run", str(path), "--out", str(tmp / "run"), "--no-progress", "--trust-code"]) == 0
     return tmp / "run"
 
 

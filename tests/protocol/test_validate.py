@@ -55,7 +55,7 @@ CASES = [
 def test_validate_rejects_with_one_line(tmp_path, capsys, data, words):
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(data))
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", str(path), "--trust-code"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("v1lab: error: ") and "\n" not in err
     for word in words:
@@ -65,7 +65,7 @@ def test_validate_rejects_with_one_line(tmp_path, capsys, data, words):
 def test_validate_accepts_a_good_protocol(tmp_path, capsys):
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(_protocol()))
-    assert main(["validate", str(path)]) == 0
+    assert main(["validate", str(path), "--trust-code"]) == 0
     assert "valid" in capsys.readouterr().out
 
 
@@ -89,7 +89,7 @@ def test_run_reports_a_bad_section_in_one_line_before_recording(tmp_path, capsys
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(_protocol(analyses={"criteria": {"simple_modulation_ratio": -1}},
                                              output={"root": str(tmp_path / "runs")})))
-    assert main(["run", str(path), "--no-progress"]) == 2
+    assert main(["run", str(path), "--no-progress", "--trust-code"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("v1lab: error: ") and "\n" not in err and "'analyses.criteria.simple_modulation_ratio'" in err
     assert not (tmp_path / "runs").exists()

@@ -10,7 +10,7 @@ __all__ = ["Thresholds", "LesionConfig"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Thresholds(_Strict):
@@ -49,7 +49,7 @@ class LesionConfig(_Strict):
                         "bins with too few untested units are merged")
     class_property: Literal["natural_mean", "filter_norm", "sparsity", "stimulus_max"] = Field(
         "natural_mean", description="the property on which a class group's matched null is matched")
-    seed: int = Field(0, ge=0, description="seeds random sets and bootstrap intervals")
+    seed: int = Field(0, ge=0, lt=2**63, description="seeds random sets and bootstrap intervals")
     max_images: int | None = Field(None, ge=1, description="use only the first N images (sorted order)")
     batch_size: int = Field(50, ge=1, description="images per forward pass")
     single_units: bool = Field(True, description="lesion every unit alone (importance profile)")

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from v1lab.errors import LayerError, ProtocolError, ReferenceDataError
+from v1lab.errors import LayerError, ProtocolError, ReferenceDataError, UntrustedCodeError
 from v1lab.protocol.schema import LayerSpec, Protocol, apply_overrides, load_protocol, parse_protocol
 from v1lab.protocol.stimulus_files import load_protocol_stimuli
 from v1lab.references import match_references
+from v1lab.stimuli import MAX_STIMULI
 
-__all__ = ["PreparedRun", "prepare_run", "lesion_config", "check_layers"]
+__all__ = ["PreparedRun", "prepare_run", "check_trust", "lesion_config", "check_layers"]
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,40 @@ def _parse(protocol, overrides: dict | None) -> tuple[Protocol, Path]:
     return parse_protocol(data, source="<protocol>"), Path.cwd() / "<protocol>"
 
 
-def prepare_run(protocol, overrides: dict | None = None) -> PreparedRun:
+def check_trust(protocol: Protocol, path: Path, *, from_file: bool, trust_code: bool) -> None:
+    """Refuse a ``python:`` model spec that a protocol file names, unless the caller trusts the file.
+
+    A spec given by the person running v1lab (``--model``, ``--set model=...``, ``model=`` or a mapping in
+    Python) is theirs; one read from a protocol file is data, and importing it would run the file's code.
+    """
+    if from_file and protocol.model.startswith("python:") and not trust_code:
+        raise UntrustedCodeError(
+            f"{path}: field 'model': {protocol.model!r} would import and run Python code named by the protocol "
+            "file; expected a model spec that runs no code (a zoo name, torchvision/NAME, checkpoint:FILE?arch=...)"
+            ", or --trust-code (Python: trust_code=True) if you trust this file, or --model SPEC")
+
+
+def prepare_run(protocol, overrides: dict | None = None, *, trust_code: bool = False,
+                max_stimuli: int = MAX_STIMULI) -> PreparedRun:
     """Load and check a protocol, its stimulus sets, references and sections, without running anything.
+
+    Parameters
+    ----------
+    protocol : path, dict or Protocol
+        A protocol file, or its content given in Python.
+    overrides : dict, optional
+        Dotted-key overrides (the command line's ``--model``, ``--set``, ...).
+    trust_code : bool
+        Allow a protocol file's ``python:`` model spec (:func:`check_trust`).
+    max_stimuli : int
+        Most stimuli per layer (:data:`v1lab.stimuli.MAX_STIMULI` by default).
 
     Every problem is a one-line :class:`~v1lab.errors.ProtocolError` naming the file and the field.
     """
     parsed, path = _parse(protocol, overrides)
-    sets = load_protocol_stimuli(parsed, path)
+    check_trust(parsed, path, from_file=isinstance(protocol, (str, Path)) and "model" not in (overrides or {}),
+                trust_code=trust_code)
+    sets = load_protocol_stimuli(parsed, path, max_stimuli=max_stimuli)
     try:
         match_references(parsed.references)
     except ReferenceDataError as exc:

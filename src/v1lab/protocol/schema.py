@@ -15,14 +15,14 @@ import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from v1lab.characterisation.roles import AnalysisRoles
 from v1lab.classify import ClassificationCriteria
-from v1lab.errors import ProtocolError
+from v1lab.errors import ProtocolError, short_repr
 from v1lab.lesion.config import LesionConfig
 from v1lab.preferred.config import PreferredConfig
+from v1lab.safe_yaml import read_yaml
 
 __all__ = [
     "read_yaml",
@@ -43,7 +43,7 @@ ResponseMode = Literal["pre_relu", "post_relu", "output"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LayerSpec(_Strict):
@@ -75,7 +75,7 @@ class UnitSelection(_Strict):
     start: int | None = Field(None, ge=0, description="first channel of a range")
     stop: int | None = Field(None, ge=1, description="channel after the last of a range")
     sample: int | None = Field(None, ge=1, description="number of channels drawn at random")
-    seed: int = Field(0, description="seed of the random sample")
+    seed: int = Field(0, ge=0, lt=2**63, description="seed of the random sample")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -162,7 +162,7 @@ class Protocol(_Strict):
     description: str = Field("", description="free text")
     model: str = Field("resnet50-caffe", min_length=1, description="model spec (docs/models.md)")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="recording device (auto: cuda if available)")
-    seed: int = Field(0, description="seeds everything random in the run")
+    seed: int = Field(0, ge=0, lt=2**63, description="seeds everything random in the run")
     ppd: float = Field(28.0, gt=0, description="pixels per degree of visual angle")
     layers: list[LayerSpec] = Field(min_length=1, description="recorded layers: a module name, or a mapping")
     units: UnitSelection = Field(default_factory=UnitSelection, description="which channels of each layer "
@@ -175,21 +175,21 @@ class Protocol(_Strict):
     lesion: LesionConfig | None = Field(None, description="inactive units and lesions of one layer (docs/lesion.md)")
     output: OutputConfig = Field(default_factory=OutputConfig, description="where and how results are written")
 
-    @field_validator("layers", mode="before")
+    @field_validator("layers", mode="before", json_schema_input_type=list[str | LayerSpec])
     @classmethod
     def _layer_strings(cls, value):
         if isinstance(value, list):
             return [{"name": v} if isinstance(v, str) else v for v in value]
         return value
 
-    @field_validator("stimuli", mode="before")
+    @field_validator("stimuli", mode="before", json_schema_input_type=list[str | StimulusRef])
     @classmethod
     def _stimulus_strings(cls, value):
         if isinstance(value, list):
             return [{"file": v} if isinstance(v, str) else v for v in value]
         return value
 
-    @field_validator("units", mode="before")
+    @field_validator("units", mode="before", json_schema_input_type=Literal["all", "range", "sample"] | UnitSelection)
     @classmethod
     def _units_string(cls, value):
         return {"mode": value} if isinstance(value, str) else value
@@ -226,9 +226,7 @@ def _describe(err: dict, model=Protocol) -> str:
         hint = f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(known)})"
         return f"unknown key '{field}'{hint}"
     received = err.get("input")
-    text = repr(received) if not isinstance(received, dict) else "a mapping"
-    if len(text) > 60:
-        text = text[:57] + "..."
+    text = short_repr(received) if not isinstance(received, dict) else "a mapping"
     return f"field '{field}': {err['msg']}, got {text}"
 
 
@@ -266,20 +264,6 @@ def parse_protocol(data: Any, *, source: str = "<protocol>") -> Protocol:
         errors = exc.errors()
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ProtocolError(f"{source}: {_describe(errors[0])}{more}") from None
-
-
-def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file; a missing or unparsable file is a one-line :class:`ProtocolError`."""
-    path = Path(path)
-    if not path.is_file():
-        raise ProtocolError(f"{path}: no such file")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ProtocolError(f"{path}: not valid YAML{where}: {problem}") from None
 
 
 def load_protocol(path: str | Path, overrides: dict[str, Any] | None = None) -> Protocol:
