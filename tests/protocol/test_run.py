@@ -52,7 +52,7 @@ def _responses(run: Path) -> dict:
 def complete_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("complete")
     path = _protocol(tmp, f"python:{HERE / 'tiny_net.py'}:make")
-    assert main(["run", str(path), "--out", str(tmp / "run"), "--no-progress"]) == 0
+    assert main(["run", str(path), "--out", str(tmp / "run"), "--no-progress", "--trust-code"]) == 0
     return path, tmp / "run"
 
 
@@ -72,7 +72,7 @@ def test_run_writes_tables_responses_and_manifest(complete_run):
 
 def test_run_never_overwrites(complete_run, capsys):
     path, run = complete_run
-    assert main(["run", str(path), "--out", str(run), "--no-progress"]) == 2
+    assert main(["run", str(path), "--out", str(run), "--no-progress", "--trust-code"]) == 2
     assert "not empty" in capsys.readouterr().err
 
 
@@ -92,7 +92,7 @@ def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_pat
         save_layer(parts / f"{name}.nc", one.drop_vars([c for c in one.coords if one[c].dims == ("stimulus",)
                                                        and (one[c].astype(str) == "").all()]))
     (parts / ".isoluminant_osp_quick.nc.x.tmp").write_bytes(b"half")
-    assert main(["run", str(path), "--resume", str(partial), "--no-progress"]) == 0
+    assert main(["run", str(path), "--resume", str(partial), "--no-progress", "--trust-code"]) == 0
     assert _responses(partial).keys() == _responses(run).keys()
     for key, data in _responses(run).items():
         for var, values in data.items():
@@ -107,7 +107,8 @@ def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_pat
 
 def test_resume_refuses_a_different_protocol(complete_run, tmp_path, capsys):
     path, run = complete_run
-    assert main(["run", str(path), "--resume", str(run), "--set", "seed=5", "--no-progress"]) == 2
+    assert main(["run", str(path), "--resume", str(run), "--set", "seed=5", "--no-progress",
+                 "--trust-code"]) == 2
     assert "differs from the one this run started with" in capsys.readouterr().err
 
 
@@ -116,7 +117,7 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     _, reference = complete_run
     path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow")
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--out", str(out), "--no-progress"]
+    cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--trust-code", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                             env={**os.environ, "TINY_NET_DELAY_S": "0.3"})
     deadline = time.time() + 120
@@ -127,7 +128,7 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     assert list(out.rglob("*.parts/*.nc")) and not (out / "responses" / "layer1.nc").exists(), \
         "the run was not interrupted half-way"
     assert not (out / "units.csv").exists()
-    resumed = subprocess.run(cmd[:5] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True,
+    resumed = subprocess.run(cmd[:6] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True,
                              env={**os.environ, "TINY_NET_DELAY_S": "0"})
     assert resumed.returncode == 0, resumed.stderr
     got, want = _responses(out), _responses(reference)

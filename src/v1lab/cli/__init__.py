@@ -1,6 +1,7 @@
 """The ``v1lab`` command line: one module per sub-command, each with ``add_parser(subparsers)``.
 
-Every :class:`v1lab.errors.V1labError` becomes one line on stderr and exit code 2; no traceback.
+Every :class:`v1lab.errors.V1labError` becomes one line on stderr and exit code 2; no traceback. A run stopped by
+SIGINT or SIGTERM prints the command that resumes it and exits with 130 or 143 (128 + the signal's number).
 """
 
 import argparse
@@ -39,12 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = ["v1lab", *(sys.argv[1:] if argv is None else argv)]   # the command as typed (manifest, --resume)
     try:
         code = args.func(args)
     except V1labError as err:
         print(f"v1lab: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("v1lab: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        resume = getattr(err, "resume", None)   # a run stopped by SIGINT or SIGTERM (v1lab.runs.RunInterrupted)
+        print("v1lab: interrupted" + (f"; resume with: {resume}" if resume else ""), file=sys.stderr)
+        return 128 + getattr(err, "signum", 2)
     return int(code or 0)

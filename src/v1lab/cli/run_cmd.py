@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-
-import yaml
 
 from v1lab.errors import ProtocolError
 
@@ -46,21 +43,41 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override any protocol field by its dotted key, e.g. output.batch_size=64 "
                         "(VALUE is read as YAML); repeatable")
+    parser.add_argument("--trust-code", action="store_true",
+                        help="allow the protocol file's model to be python:FILE:FACTORY, which imports and runs "
+                        "FILE (only for files you trust; --model is always allowed)")
+    parser.add_argument("--max-stimuli", type=_positive, default=None, metavar="N",
+                        help="allow up to N stimuli per layer (default 1000000)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive integer")
+    return value
+
+
+def _limits(args) -> dict:
+    """``trust_code`` and ``max_stimuli`` as given on the command line."""
+    from v1lab.stimuli import MAX_STIMULI
+
+    return {"trust_code": args.trust_code, "max_stimuli": args.max_stimuli or MAX_STIMULI}
 
 
 def overrides_from_args(args) -> dict:
     """Command-line options as dotted-key protocol overrides (``--set`` first, named options win)."""
     from v1lab.protocol.schema import layer_entry
+    from v1lab.safe_yaml import load_yaml
 
     overrides = {}
     for item in args.sets:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ProtocolError(f"--set {item!r}: expected KEY=VALUE, e.g. output.batch_size=64")
-        try:
-            overrides[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise ProtocolError(f"--set {key}: value {value!r} is not valid YAML") from None
+        overrides[key.strip()] = load_yaml(value, f"--set {key}")
     if args.model:
         overrides["model"] = args.model
     if args.layers:
@@ -79,7 +96,7 @@ def _run(args) -> int:
         print(plan_protocol(args.protocol, overrides=overrides_from_args(args)))
         return 0
     run = run_protocol(args.protocol, overrides=overrides_from_args(args), out=args.out, resume=args.resume,
-                       progress=not args.no_progress, argv=sys.argv)
+                       progress=not args.no_progress, argv=args.argv, **_limits(args))
     print(f"v1lab: results in {run.path}")
     return 0
 
@@ -87,6 +104,6 @@ def _run(args) -> int:
 def _validate(args) -> int:
     from v1lab.protocol.validate import validate_protocol
 
-    summary = validate_protocol(args.protocol, overrides_from_args(args))
+    summary = validate_protocol(args.protocol, overrides_from_args(args), **_limits(args))
     print(f"{args.protocol}: valid ({summary})")
     return 0

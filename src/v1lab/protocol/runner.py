@@ -27,7 +27,8 @@ from v1lab.progress import step
 from v1lab.protocol.prepare import PreparedRun, check_layers, lesion_config, prepare_run
 from v1lab.protocol.schema import Protocol, layer_entry
 from v1lab.recording import CentreUnitRecorder, layer_dataset, load_layer, resolve_device, save_layer
-from v1lab.runs import Run, RunFolder
+from v1lab.runs import Run, RunFolder, marking, recording, resume_command
+from v1lab.stimuli import MAX_STIMULI
 from v1lab.units import write_units
 
 __all__ = ["protocol_text", "run_protocol"]
@@ -53,7 +54,7 @@ def _overrides(overrides, model, layers, device) -> dict:
 
 def run_protocol(protocol, *, model=None, layers=None, out=None, device: str | None = None,
                  overrides: dict | None = None, progress: bool = True, resume=None,
-                 argv: list[str] | None = None) -> Run:
+                 argv: list[str] | None = None, trust_code: bool = False, max_stimuli: int = MAX_STIMULI) -> Run:
     """Run a protocol as a virtual experiment; return the finished :class:`~v1lab.runs.Run`.
 
     Parameters
@@ -75,9 +76,25 @@ def run_protocol(protocol, *, model=None, layers=None, out=None, device: str | N
     progress : bool
         Draw progress bars.
     resume : path, optional
-        An interrupted run folder to finish (same protocol and model).
+        An interrupted (or failed) run folder to finish (same protocol and model).
+    argv : list of str, optional
+        The command line that started the run (stored in the manifest; ``--resume`` hints are built from it).
+    trust_code : bool
+        Allow a protocol *file* to name a ``python:`` model, which imports and runs that file. A spec given
+        here (``model=``, ``overrides``) or a protocol given as a mapping is the caller's and always allowed.
+    max_stimuli : int
+        Most stimuli per layer (default :data:`v1lab.stimuli.MAX_STIMULI`); a protocol above it is refused
+        with its predicted cost before anything is expanded or written.
+
+    Raises
+    ------
+    v1lab.errors.V1labError
+        A protocol that fails a check (nothing is written), or a run that fails (marked ``failed``).
+    v1lab.runs.RunInterrupted
+        SIGINT or SIGTERM during the run (marked ``interrupted``; its ``resume`` says how to finish it).
     """
-    prepared = prepare_run(protocol, _overrides(overrides, model, layers, device))
+    prepared = prepare_run(protocol, _overrides(overrides, model, layers, device), trust_code=trust_code,
+                           max_stimuli=max_stimuli)
     with torch.random.fork_rng(devices=[]):   # the run is seeded by the protocol; the caller's state is kept
         torch.manual_seed(prepared.protocol.seed)
         return _run(prepared, model, out, resume, progress, argv)
@@ -89,35 +106,51 @@ def _run(prepared: PreparedRun, model, out, resume, progress: bool, argv) -> Run
     loaded = load_model(model if model is not None and not isinstance(model, str) else p.model, device=dev)
     check_layers(prepared, loaded.module)
     text = protocol_text(p)
-    folder = RunFolder.resume(resume, text) if resume is not None else RunFolder.create(p.output.root, p.name,
-                                                                                         out=out)
-    previous = folder.read_manifest().get("weights_sha256", loaded.weights_sha256) if resume is not None else None
-    if resume is not None and previous != loaded.weights_sha256:
-        raise RunFolderError(f"--resume {resume}: the model's weights differ from the run's (sha256 "
-                             f"{str(previous)[:12]}... vs {str(loaded.weights_sha256)[:12]}...)")
-    folder.start(protocol_text=text, model_spec=loaded.spec, weights_sha256=loaded.weights_sha256,
-                 device=str(dev), seed=p.seed, argv=argv)
-    print(f"v1lab: run folder {folder.path}", flush=True)
-    t0 = time.perf_counter()
-    units = pd.concat([_layer_units(prepared, loaded, spec, folder, dev, progress) for spec in p.layers],
-                      ignore_index=True)
-    write_units(units, folder.path, p.output.formats)
-    recorded = time.perf_counter() - t0
-    _sections(prepared, loaded, folder, units, dev, progress)
-    from v1lab.population import applicable_references, write_tables
+    folder = RunFolder.create(p.output.root, p.name, out=out) if resume is None else RunFolder(resume)
+    if resume is not None:
+        folder.read_manifest()   # a run folder, before its lock is taken
+    with folder.locked():
+        _start(folder, resume, text, loaded, dev, p.seed, argv)
+        print(f"v1lab: run folder {folder.path}", flush=True)
+        with recording(folder, resume_command(argv, folder.path)):
+            t0 = time.perf_counter()
+            units = pd.concat([_layer_units(prepared, loaded, spec, folder, dev, progress) for spec in p.layers],
+                              ignore_index=True)
+            write_units(units, folder.path, p.output.formats)
+            recorded = time.perf_counter() - t0
+            _sections(prepared, loaded, folder, units, dev, progress)
+            from v1lab.population import applicable_references, write_tables
 
-    with step("population and comparison tables", enabled=progress):
-        write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed,
-                     ppd=p.ppd, layer_order=[spec.title for spec in p.layers])
-    folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
-                  n_units=len(units))
-    if p.output.report:
-        from v1lab.report import build_report
+            with step("population and comparison tables", enabled=progress):
+                write_tables(units, folder.path, references=applicable_references(p.references, units), seed=p.seed,
+                             ppd=p.ppd, layer_order=[spec.title for spec in p.layers])
+            folder.finish(recording_seconds=round(recorded, 3), total_seconds=round(time.perf_counter() - t0, 3),
+                          n_units=len(units))
+        if p.output.report:
+            from v1lab.report import build_report
 
-        with step("report", enabled=progress):
-            path = build_report(folder.path)
-        print(f"v1lab: report {path}", flush=True)
+            with step("report", enabled=progress):
+                path = build_report(folder.path)
+            print(f"v1lab: report {path}", flush=True)
     return Run(folder.path)
+
+
+def _start(folder: RunFolder, resume, text: str, loaded, device, seed: int, argv) -> None:
+    """Check a resumed run (same protocol, same weights) and write the manifest; a new folder that cannot be
+    started is removed, so a failed start leaves nothing behind."""
+    if resume is not None:
+        RunFolder.resume(resume, text)
+        previous = folder.read_manifest().get("weights_sha256", loaded.weights_sha256)
+        if previous != loaded.weights_sha256:
+            raise RunFolderError(f"--resume {resume}: the model's weights differ from the run's (sha256 "
+                                 f"{str(previous)[:12]}... vs {str(loaded.weights_sha256)[:12]}...)")
+    try:
+        folder.start(protocol_text=text, model_spec=loaded.spec, weights_sha256=loaded.weights_sha256,
+                     device=str(device), seed=seed, argv=argv)
+    except BaseException:
+        if resume is None:
+            folder.discard()
+        raise
 
 
 def _layer_units(prepared: PreparedRun, loaded, spec, folder: RunFolder, device, progress: bool) -> pd.DataFrame:
@@ -245,6 +278,7 @@ def _sections(prepared: PreparedRun, loaded, folder: RunFolder, units: pd.DataFr
         folder.path, "lesion", out=path)
     sub.start(protocol_text=text, model_spec=loaded.spec, weights_sha256=loaded.weights_sha256,
               device=str(device), seed=lesion.seed)
-    result, n = run_lesion_on_model(loaded, lesion, sub, device=device, progress=progress)
-    sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)), verdicts=result.verdicts,
-               notes=result.notes)
+    with marking(sub):
+        result, n = run_lesion_on_model(loaded, lesion, sub, device=device, progress=progress)
+        sub.finish(silenced_module=result.silenced, n_images=n, n_sets=int(len(result.lesions)),
+                   verdicts=result.verdicts, notes=result.notes)

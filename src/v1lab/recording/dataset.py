@@ -150,12 +150,14 @@ def stimulus_table(responses, set_name: str | None = None) -> pd.DataFrame:
 
 
 def save_layer(path: str | os.PathLike, responses: xr.Dataset) -> Path:
-    """Write a layer's responses Dataset to ``path`` (netCDF-4), atomically."""
-    from v1lab.runs.atomic import atomic_path
+    """Write a layer's responses Dataset to ``path`` (netCDF-4), atomically.
 
-    with atomic_path(path) as tmp:
-        responses.to_netcdf(tmp, engine=_ENGINE)
-    return Path(path)
+    The file is built in memory and written with plain file I/O, so a full disk is an ordinary, reported error
+    (:class:`~v1lab.errors.StorageError`) and the HDF5 library never sees a failing write.
+    """
+    from v1lab.runs.atomic import write_bytes
+
+    return write_bytes(path, bytes(responses.to_netcdf(engine=_ENGINE)))
 
 
 def load_layer(path: str | os.PathLike) -> xr.Dataset:

@@ -8,10 +8,12 @@ Layout of a run folder::
       responses/<layer>.nc     the layer's responses to every stimulus set (netCDF, v1lab.recording.dataset)
       responses/<layer>.parts/<set>.nc   one set's responses while the layer is being recorded (for resuming)
       units.csv, units.parquet one row per unit (v1lab.units)
+      .lock                    held (``flock``) by the process writing the run; it holds that process's id
       ...
 
 Every file is written atomically (``v1lab.runs.atomic``), so an interrupted run leaves only whole files: resuming
-keeps every file that exists and computes only what is missing.
+keeps every file that exists and computes only what is missing. The manifest's ``status`` is one of
+:data:`STATUSES`.
 """
 
 from __future__ import annotations
@@ -19,17 +21,29 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
 import platform
+import shutil
 import socket
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from v1lab.errors import RunFolderError, StorageError
 from v1lab.runs.atomic import write_json, write_text
-from v1lab.errors import RunFolderError
 
-__all__ = ["RunFolder", "package_versions"]
+try:
+    import fcntl
+except ImportError:  # not POSIX: runs are not locked
+    fcntl = None
+
+__all__ = ["RunFolder", "STATUSES", "package_versions"]
+
+#: A run's status in its manifest: being written (or killed outright), finished, stopped by SIGINT/SIGTERM,
+#: stopped by an error (recorded as ``error``). Every status but ``complete`` can be resumed.
+STATUSES = ("running", "complete", "interrupted", "failed")
 
 _PACKAGES = (
     "v1lab", "torch", "torchvision", "numpy", "scipy", "pandas", "statsmodels", "xarray",
@@ -59,8 +73,9 @@ def _safe(name: str) -> str:
 class RunFolder:
     """A run's folder on disk: creation, resumption, manifest and result paths."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, created: bool = False):
         self.path = Path(path)
+        self.created = created  # made by RunFolder.create (removed by discard)
 
     # -- creation ---------------------------------------------------------------------------------
     @classmethod
@@ -69,23 +84,26 @@ class RunFolder:
         ``root/<name>-<UTC timestamp>`` with a numeric suffix if that exists already."""
         if out is not None:
             path = Path(out)
+            if path.exists() and not path.is_dir():
+                raise RunFolderError(f"--out {path}: a file, not a folder; expected a new or empty folder")
             if path.exists() and any(path.iterdir()):
                 raise RunFolderError(
                     f"--out {path}: folder exists and is not empty; runs never overwrite earlier results "
                     "(choose a new folder, or --resume it)"
                 )
-            path.mkdir(parents=True, exist_ok=True)
-            return cls(path)
+            created = not path.exists()
+            _mkdir(path, parents=True, exist_ok=True)
+            return cls(path, created=created)
         root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
+        _mkdir(root, parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         for k in range(1000):
             path = root / (f"{_safe(name)}-{stamp}" + (f"-{k}" if k else ""))
             try:
-                path.mkdir()
+                _mkdir(path)
             except FileExistsError:
                 continue
-            return cls(path)
+            return cls(path, created=True)
         raise RunFolderError(f"{root}: could not create a new run folder for {name}")
 
     @classmethod
@@ -109,9 +127,14 @@ class RunFolder:
         if not self.manifest_path.is_file():
             raise RunFolderError(f"{self.path}: not a v1lab run folder (no manifest.json)")
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise RunFolderError(f"{self.manifest_path}: unreadable manifest ({exc.msg})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RunFolderError(f"{self.manifest_path}: unreadable manifest ({exc}); expected UTF-8 JSON") from None
+        if not isinstance(manifest, dict):
+            raise RunFolderError(f"{self.manifest_path}: a JSON {type(manifest).__name__}; expected an object")
+        return manifest
 
     def start(self, *, protocol_text: str, model_spec: str, weights_sha256: str | None, device: str,
               seed: int, argv: list[str] | None = None) -> dict:
@@ -140,9 +163,60 @@ class RunFolder:
 
     def finish(self, **extra) -> None:
         """Mark the run complete (with any extra fields, e.g. timings)."""
+        self._mark("complete", finished=_now(), **extra)
+
+    def interrupted(self, signal_name: str) -> None:
+        """Mark the run interrupted by a signal (``SIGINT``, ``SIGTERM``); it can be resumed."""
+        self._mark("interrupted", interrupted=_now(), signal=signal_name)
+
+    def failed(self, error: BaseException) -> None:
+        """Mark the run failed, with the error (type and one-line message); it can be resumed."""
+        self._mark("failed", failed=_now(), error=f"{type(error).__name__}: {' '.join(str(error).split())}")
+
+    def _mark(self, status: str, **extra) -> None:
         manifest = self.read_manifest()
-        manifest.update(extra, status="complete", finished=_now())
+        for key in ("finished", "interrupted", "signal", "failed", "error"):   # left by an earlier attempt
+            manifest.pop(key, None)
+        manifest.update(extra, status=status)
         write_json(self.manifest_path, manifest)
+
+    def discard(self) -> None:
+        """Remove what a new run wrote before anything was recorded (and the folder, if create made it)."""
+        if self.created:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return
+        for name in ("protocol.yaml", "manifest.json", ".lock"):
+            (self.path / name).unlink(missing_ok=True)
+
+    # -- lock -------------------------------------------------------------------------------------
+    @contextmanager
+    def locked(self):
+        """Hold the folder's lock (``RUN/.lock``, ``flock``) for the duration: a second process that tries to
+        write the same run is refused with the first one's process id. The lock ends with its process."""
+        if fcntl is None:
+            yield self
+            return
+        try:
+            fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageError(f"{self.path / '.lock'}: not created ({exc.strerror}); expected a writable "
+                               "run folder") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+                raise RunFolderError(f"{self.path}: is being written by another v1lab process (pid {pid}); "
+                                     "expected one process per run folder: wait for it to finish, or stop it and "
+                                     "then resume") from None
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError:
+                pass  # the process id is a courtesy; the lock is what counts (e.g. on a full disk)
+            yield self
+        finally:
+            os.close(fd)  # releases the lock
 
     # -- result paths -----------------------------------------------------------------------------
     def layer_path(self, layer: str) -> Path:
@@ -161,6 +235,19 @@ class RunFolder:
 
     def file(self, name: str) -> Path:
         return self.path / name
+
+
+def _mkdir(path: Path, **options) -> None:
+    try:
+        path.mkdir(**options)
+    except FileExistsError:
+        if not options.get("exist_ok"):
+            raise  # a name taken: the caller tries the next
+        raise StorageError(f"{path}: a file, not a folder; expected a folder for run folders (output.root or "
+                           "--out)") from None
+    except OSError as exc:
+        raise StorageError(f"{path}: run folder not created ({exc.strerror}); expected a writable place for "
+                           "results (output.root or --out)") from None
 
 
 def _sha256_text(text: str) -> str:
