@@ -1,15 +1,18 @@
-"""Regenerate the documentation that is read off the code: the units table's data dictionary (docs/units.md)
-and the protocol keys (the marked block of docs/protocols.md). Tests fail when either is stale.
+"""Regenerate the documentation that is read off the code: the units table's data dictionary (docs/units.md),
+the protocol keys (the marked block of docs/protocols.md) and the JSON Schemas of protocol and stimulus-set
+files (schemas/). Tests fail when any is stale.
 
     python scripts/generate_docs.py
 """
 
 from pathlib import Path
 
+from v1lab.protocol.json_schema import SCHEMA_FILES, schema_text
 from v1lab.protocol.keys import protocol_keys_markdown
 from v1lab.units import data_dictionary
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 START, END = "<!-- generated: protocol keys -->", "<!-- end of generated protocol keys -->"
 
 UNITS_HEADER = """# The units table
@@ -35,6 +38,9 @@ def main() -> None:
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
     path.write_text(f"{head}{START}\n{protocol_keys_markdown()}{END}{tail}", encoding="utf-8")
+    SCHEMAS.mkdir(exist_ok=True)
+    for name, filename in SCHEMA_FILES.items():
+        (SCHEMAS / filename).write_text(schema_text(name), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ COMMANDS = (
     "v1lab.cli.report_cmd",
     "v1lab.cli.agree_cmd",
     "v1lab.cli.preferred_cmd",
+    "v1lab.cli.schema_cmd",
 )
 
 
