@@ -26,7 +26,7 @@ def _protocol(tmp_path):
 
 
 def test_the_plan_counts_stage_one_and_bounds_the_closed_loop(tmp_path):
-    plan = plan_protocol(_protocol(tmp_path))
+    plan = plan_protocol(_protocol(tmp_path), trust_code=True)
     conv1, layer1 = plan.layers
     assert conv1.stage1 == layer1.stage1 == 192                      # 8 orientations x 6 SFs x 4 phases
     # lattice: the sweep's 8 orientations round to 4 (45-deg steps) and its 6 SFs, 0.4375 to 14 c/deg in octave
@@ -38,7 +38,7 @@ def test_the_plan_counts_stage_one_and_bounds_the_closed_loop(tmp_path):
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
-    assert main(["run", str(_protocol(tmp_path)), "--dry-run"]) == 0
+    assert main(["run", str(_protocol(tmp_path)), "--dry-run", "--trust-code"]) == 0
     out = capsys.readouterr().out
     assert "conv1" in out and "layer1" in out and "predicted total" in out
     assert not (tmp_path / "runs").exists()

@@ -37,10 +37,10 @@ def evil(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("command", ["validate", "run"])
-def test_a_protocol_file_cannot_run_its_python_model(evil, monkeypatch, capsys, command):
+@pytest.mark.parametrize("command, options", [("validate", []), ("run", ["--no-progress"]), ("run", ["--dry-run"])])
+def test_a_protocol_file_cannot_run_its_python_model(evil, monkeypatch, capsys, command, options):
     monkeypatch.chdir(evil.parent)                       # python:evil.py resolves here
-    assert main([command, str(evil)] + (["--no-progress"] if command == "run" else [])) == 2
+    assert main([command, str(evil), *options]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith(f"v1lab: error: {evil}: field 'model': 'python:evil.py:build'")
     assert "--trust-code" in err and "--model" in err

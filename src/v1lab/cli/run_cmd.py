@@ -93,7 +93,7 @@ def _run(args) -> int:
     if args.dry_run:
         from v1lab.protocol.plan import plan_protocol
 
-        print(plan_protocol(args.protocol, overrides=overrides_from_args(args)))
+        print(plan_protocol(args.protocol, overrides=overrides_from_args(args), **_limits(args)))
         return 0
     run = run_protocol(args.protocol, overrides=overrides_from_args(args), out=args.out, resume=args.resume,
                        progress=not args.no_progress, argv=args.argv, **_limits(args))

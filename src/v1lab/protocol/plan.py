@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from v1lab.protocol.prepare import PreparedRun, lesion_config
+from v1lab.stimuli import MAX_STIMULI
 
 __all__ = ["LayerPlan", "RunPlan", "plan_run", "plan_protocol"]
 
@@ -164,14 +165,16 @@ def plan_run(prepared: PreparedRun, loaded, device) -> RunPlan:
     return RunPlan(str(device), layers, preferred, passes, lesion_s, tables_s)
 
 
-def plan_protocol(protocol, *, overrides: dict | None = None, device: str | None = None) -> RunPlan:
+def plan_protocol(protocol, *, overrides: dict | None = None, device: str | None = None, trust_code: bool = False,
+                  max_stimuli: int = MAX_STIMULI) -> RunPlan:
     """:func:`plan_run` of a protocol file or mapping (``v1lab run --dry-run``): every check a run makes, then the
-    calibration."""
+    calibration. ``trust_code`` and ``max_stimuli`` are :func:`~v1lab.protocol.prepare.prepare_run`'s."""
     from v1lab.models import load_model
     from v1lab.protocol.prepare import check_layers, prepare_run
     from v1lab.recording import resolve_device
 
-    prepared = prepare_run(protocol, {**(overrides or {}), **({"device": device} if device else {})})
+    prepared = prepare_run(protocol, {**(overrides or {}), **({"device": device} if device else {})},
+                           trust_code=trust_code, max_stimuli=max_stimuli)
     dev = resolve_device(prepared.protocol.device)
     loaded = load_model(prepared.protocol.model, device=dev)
     check_layers(prepared, loaded.module)
