@@ -7,7 +7,8 @@ import yaml
 
 from v1lab.cli import main
 from v1lab.errors import ProtocolError
-from v1lab.protocol.schema import UnitSelection, apply_overrides, load_protocol, parse_protocol
+from v1lab.protocol.loading import apply_overrides, load_protocol, parse_protocol
+from v1lab.protocol.schema import UnitSelection
 
 GOOD = {
     "name": "tiny",

@@ -5,10 +5,10 @@
 run folder and returns the :class:`~v1lab.runs.Run`. See ``docs/protocols.md``.
 """
 
+from v1lab.protocol.loading import apply_overrides, load_protocol, parse_protocol
 from v1lab.protocol.prepare import PreparedRun, prepare_run
 from v1lab.protocol.runner import protocol_text, run_protocol
-from v1lab.protocol.schema import (AnalysisConfig, LayerSpec, OutputConfig, Protocol, StimulusRef, UnitSelection,
-                                   apply_overrides, load_protocol, parse_protocol)
+from v1lab.protocol.schema import AnalysisConfig, LayerSpec, OutputConfig, Protocol, StimulusRef, UnitSelection
 from v1lab.protocol.validate import validate_protocol
 
 __all__ = [

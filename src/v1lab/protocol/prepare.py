@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from v1lab.errors import LayerError, ProtocolError, ReferenceDataError, UntrustedCodeError
-from v1lab.protocol.schema import LayerSpec, Protocol, apply_overrides, load_protocol, parse_protocol
+from v1lab.protocol.loading import apply_overrides, load_protocol, parse_protocol
+from v1lab.protocol.schema import LayerSpec, Protocol
 from v1lab.protocol.stimulus_files import load_protocol_stimuli
 from v1lab.references import match_references
 from v1lab.stimuli import MAX_STIMULI
