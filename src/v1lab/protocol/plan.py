@@ -35,6 +35,7 @@ class LayerPlan:
     seconds_per_stimulus: float
     setup_s: float
     fits_s: float
+    record_seconds_per_stimulus: float
 
     @property
     def seconds(self) -> float:
@@ -108,14 +109,20 @@ def _layer_plan(prepared: PreparedRun, loaded, spec, device, lattice: int, fit_s
     stim = max(prepared.stage1.values(), key=len)
     rows = np.arange(min(_CALIBRATION, len(stim)))
     rec.record(stim.render(rec.canvas, rows[:4], device=rec.device))               # warm-up
-    per = _timed(lambda: rec.record(stim.render(rec.canvas, rows, device=rec.device))) / len(rows)
+    start = time.perf_counter()
+    batch = stim.render(rec.canvas, rows, device=rec.device)
+    rendered = time.perf_counter()
+    rec.record(batch)
+    done = time.perf_counter()
+    per, record_per = (done - start) / len(rows), (done - rendered) / len(rows)
     channels = len(p.units.channels(rec.n_channels))
     per_optimum = sum(len(prepared.sets[n]) * len(ref.size_rf or [1]) for n, ref in prepared.closed_loop.items())
     closed = per_optimum * min(lattice, channels) if prepared.closed_loop else 0
     n_fits = sum(getattr(p.analyses.roles, role) is not None
                  for role in ("luminance_gratings", "luminance_gratings", "size_sweep", "contrast_sweep"))
     fits = fit_s * n_fits * channels if p.analyses.fits else 0.0
-    return LayerPlan(spec.title, channels, sum(len(s) for s in prepared.stage1.values()), closed, per, setup, fits)
+    return LayerPlan(spec.title, channels, sum(len(s) for s in prepared.stage1.values()), closed, per, setup, fits,
+                     record_per)
 
 
 def _forward_per_image(loaded, device, size: int) -> float:
@@ -135,8 +142,9 @@ def _preferred_plan(prepared: PreparedRun, loaded, device, layers: list[LayerPla
         plan = next(p for p in layers if p.layer == spec.title)
         units = len(config.channels) if config.channels else (
             plan.channels if config.per_class is None or spec == prepared.protocol.layers[0] else 7 * config.per_class)
-        # optimisation: forward and backward (about 3 forward passes) of every unit's image, twice (max, min)
-        optimise = 2 * config.steps * units * 3 * plan.seconds_per_stimulus
+        # optimisation: forward and backward (about 3 forward passes) of every unit's image on the recorder's
+        # canvas, twice (max, min); nothing is rendered
+        optimise = 2 * config.steps * units * 3 * plan.record_seconds_per_stimulus
         patches = (config.max_images or 1000) * per_image if config.images else 0.0
         out[spec.title] = optimise + patches
     return out
@@ -158,7 +166,8 @@ def plan_run(prepared: PreparedRun, loaded, device) -> RunPlan:
         n_images = min(n_images, lesion.max_images) if lesion.max_images else n_images
         # at most the four inactivity definitions, and the class groups (five flags, not responsive, seven labels)
         tested = 4 + (13 if lesion.class_groups else 0)
-        sets = tested * (1 + lesion.n_random) + (layers[0].channels if lesion.single_units else 0)
+        nulls = 2 if lesion.null == "both" else 1
+        sets = tested * (1 + nulls * lesion.n_random) + (layers[0].channels if lesion.single_units else 0)
         passes = n_images * (1 + sets)
         lesion_s = passes * _forward_per_image(loaded, device, loaded.preprocessing.input_size)
     tables_s = 2.0 + 3.0 * len(layers) + 0.2 * len(p.references) * len(layers) * 5
