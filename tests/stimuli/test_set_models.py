@@ -6,7 +6,8 @@ import pytest
 
 from v1lab.errors import ProtocolError
 from v1lab.stimuli import FAMILIES, MAX_STIMULI, parse_stimulus_set, stimulus_set_from_dict
-from v1lab.stimuli.schema import SET_MODELS, Geomspace, Linspace, Range
+from v1lab.stimuli.grid_axes import Geomspace, Linspace, Range
+from v1lab.stimuli.schema import SET_MODELS
 
 GOOD = {"name": "g", "family": "grating", "fixed": {"sf_cpd": 2.0},
         "grid": {"orientation_deg": {"linspace": [0, 180], "num": 4, "endpoint": False}, "phase_deg": [0, 180]}}

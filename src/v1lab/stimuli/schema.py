@@ -18,16 +18,17 @@ import itertools
 import math
 from typing import Annotated, Any, Literal, Union
 
-import numpy as np
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag,
+from pydantic import (BaseModel, BeforeValidator, Discriminator, Field, PrivateAttr, StringConstraints, Tag,
                       TypeAdapter, ValidationError, create_model, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from v1lab.errors import ProtocolError, short_repr
 from v1lab.stimuli.families import CATEGORICAL, COLOUR, FAMILIES, REQUIRED, Param
 from v1lab.stimuli.geometry import DEFAULT_PPD
+from v1lab.stimuli.grid_axes import (AXIS_KEYS, Finite, Geomspace, Integer, Linspace, Number, Range, StrictModel,
+                                     axis_kind, axis_length, non_empty)
 
-__all__ = ["MAX_STIMULI", "Linspace", "Geomspace", "Range", "SET_MODELS", "StimulusSetFile",
+__all__ = ["MAX_STIMULI", "SET_MODELS", "StimulusSetFile",
            "parse_stimulus_set", "check_stimulus_count", "predicted_cost"]
 
 #: Most stimuli per layer without an explicit override (``--max-stimuli``, ``max_stimuli=``).
@@ -60,92 +61,6 @@ _DESCRIPTIONS = {
     "dkl_azimuth_deg": "DKL azimuth of the colour direction, degrees (instead of color_direction)",
     "dkl_elevation_deg": "DKL elevation of the colour direction, degrees (90: luminance)",
 }
-_AXIS_KEYS = ("linspace", "geomspace", "num", "endpoint", "range")
-
-
-def _not_bool(value):
-    if isinstance(value, bool):
-        raise PydanticCustomError("number_type", "a number (true/false are not numbers)")
-    return value
-
-
-#: A number: int or float, not a boolean (YAML's ``yes``/``true``).
-Number = Annotated[float, BeforeValidator(_not_bool)]
-Integer = Annotated[int, BeforeValidator(_not_bool)]
-Finite = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Linspace(_Strict):
-    """``num`` evenly spaced values from ``linspace[0]`` to ``linspace[1]`` (numpy.linspace)."""
-
-    linspace: tuple[Finite, Finite] = Field(description="[start, stop]")
-    num: Integer = Field(ge=1, description="number of values")
-    endpoint: bool = Field(True, description="include stop")
-
-    def values(self) -> list:
-        with np.errstate(all="ignore"):   # an overflowing step gives inf, refused with the stimulus index
-            return np.linspace(*self.linspace, self.num, endpoint=self.endpoint).tolist()
-
-
-class Geomspace(_Strict):
-    """``num`` values evenly spaced on a log scale from ``geomspace[0]`` to ``geomspace[1]`` (numpy.geomspace)."""
-
-    geomspace: tuple[Finite, Finite] = Field(description="[start, stop], non-zero and of one sign")
-    num: Integer = Field(ge=1, description="number of values")
-    endpoint: bool = Field(True, description="include stop")
-
-    @field_validator("geomspace")
-    @classmethod
-    def _one_sign(cls, ends):
-        if not (min(ends) > 0 or max(ends) < 0):
-            raise PydanticCustomError("geomspace", "two non-zero numbers of the same sign")
-        return ends
-
-    def values(self) -> list:
-        with np.errstate(all="ignore"):
-            return np.geomspace(*self.geomspace, self.num, endpoint=self.endpoint).tolist()
-
-
-class Range(_Strict):
-    """The integers ``range[0]`` to ``range[1] - 1``."""
-
-    range: tuple[Integer, Integer] = Field(description="[start, stop): integers start .. stop - 1")
-
-    @field_validator("range")
-    @classmethod
-    def _not_empty(cls, ends):
-        if ends[1] <= ends[0]:
-            raise PydanticCustomError("empty_axis", "start < stop (an empty range has no stimuli)")
-        return ends
-
-    def values(self) -> list:
-        return list(range(*self.range))
-
-
-def _axis_length(axis) -> int:
-    return len(axis) if isinstance(axis, list) else axis.num if hasattr(axis, "num") else axis.range[1] - axis.range[0]
-
-
-def _axis_kind(value) -> str | None:
-    if isinstance(value, list):
-        return "<list>"
-    if isinstance(value, (Linspace, Geomspace, Range)):   # a validated axis, when a set is serialised
-        return f"<{type(value).__name__.lower()}>"
-    if isinstance(value, dict):
-        return next((f"<{key}>" for key in ("linspace", "geomspace", "range") if key in value), None)
-    return None
-
-
-def _non_empty(values: list) -> list:
-    if not values:
-        raise PydanticCustomError("empty_axis", "values (an empty parameter list has no stimuli)")
-    return values
-
-
 def _value_type(name: str, param: Param):
     if param.choices is not None:
         return Literal[param.choices]
@@ -157,7 +72,7 @@ def _value_type(name: str, param: Param):
 def _axis_type(name: str, param: Param):
     """A grid axis of one parameter: a list of its values, or (numbers) linspace / geomspace / range."""
     value = _value_type(name, param)
-    members = [Annotated[list[value], BeforeValidator(_non_empty), Tag("<list>")]]
+    members = [Annotated[list[value], BeforeValidator(non_empty), Tag("<list>")]]
     expected = "a list of values"
     if value is Number:
         members += [Annotated[Linspace, Tag("<linspace>")], Annotated[Geomspace, Tag("<geomspace>")],
@@ -166,7 +81,7 @@ def _axis_type(name: str, param: Param):
     elif value is Integer:
         members.append(Annotated[Range, Tag("<range>")])
         expected = "a list or {range: [a, b]} of integers"
-    return Annotated[Union[tuple(members)], Discriminator(_axis_kind, custom_error_type="grid_axis",
+    return Annotated[Union[tuple(members)], Discriminator(axis_kind, custom_error_type="grid_axis",
                                                           custom_error_message=expected)]
 
 
@@ -174,7 +89,7 @@ def _params(family: str) -> dict[str, Param]:
     return {**FAMILIES[family], **COLOUR}
 
 
-class _SetBase(_Strict):
+class _SetBase(StrictModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
         description="the set's name, by which protocols and analysis roles refer to it")
     description: str = Field("", description="free text")
@@ -210,7 +125,7 @@ class _SetBase(_Strict):
     @property
     def n_stimuli(self) -> int:
         """Stimuli in the set, counted without expanding the grid."""
-        return sum(math.prod(_axis_length(a) for a in _axes(d).values()) for d in self.designs())
+        return sum(math.prod(axis_length(a) for a in _axes(d).values()) for d in self.designs())
 
     def rows(self) -> list[dict]:
         """One mapping per stimulus: ``fixed`` merged with each combination of the grid (first key slowest)."""
@@ -222,7 +137,7 @@ class _SetBase(_Strict):
         return rows
 
 
-class _Design(_Strict):
+class _Design(StrictModel):
     """A factorial design; it keeps the order of its keys in the file (the first key varies slowest)."""
 
     _order: tuple = PrivateAttr(())
@@ -246,7 +161,7 @@ def _camel(family: str) -> str:
 def _set_model(family: str) -> type[BaseModel]:
     params = _params(family)
     doc = {name: _DESCRIPTIONS[name] for name in params}
-    fixed = create_model(f"{_camel(family)}Fixed", __base__=_Strict, __doc__=f"Constant parameters of a {family} "
+    fixed = create_model(f"{_camel(family)}Fixed", __base__=StrictModel, __doc__=f"Constant parameters of a {family} "
                          "set.", **{n: (_value_type(n, p), Field(None, description=doc[n])) for n, p in params.items()})
     grid = create_model(f"{_camel(family)}Grid", __base__=_Design, __doc__=f"Swept parameters of a {family} set "
                         "(full factorial, first key slowest).",
@@ -283,7 +198,7 @@ def _unknown(loc: tuple, family: str) -> str:
     elif loc[:-1] in (("fixed",), ("grid",)) or len(loc) == 3 and loc[0] == "grid" and isinstance(loc[1], int):
         known, parent = list(_params(family)), f"{parent}' for family '{family}"
     else:
-        known = list(_AXIS_KEYS)
+        known = list(AXIS_KEYS)
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(known)})"
     return f"unknown field '{key}'" + (f" in '{parent}'" if parent else "") + hint
