@@ -12,7 +12,7 @@ import torch
 
 from v1lab.errors import StimulusError
 
-__all__ = ["DEFAULT_PPD", "Geometry", "sample_coordinates", "pixel_average"]
+__all__ = ["DEFAULT_PPD", "Geometry", "subpixel_coordinates"]
 
 #: The network's 224-pixel input spans 8 degrees of visual angle, as in the Brain-Score V1 benchmarks
 #: (Marques, Schrimpf & DiCarlo 2021), so 224 / 8 = 28 pixels per degree.
@@ -54,35 +54,30 @@ class Geometry:
         return cls(size_px, size_px, (size_px - 1) / 2, (size_px - 1) / 2, ppd)
 
 
-def sample_coordinates(geometry: Geometry, supersample: int, *, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+def subpixel_coordinates(geometry: Geometry, supersample: int, *, device,
+                         dtype) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Positions, in degrees relative to the stimulus centre, of ``supersample`` x ``supersample`` points per pixel.
 
-    The points sit at the centres of a regular sub-grid of each pixel, so averaging a pattern over them
-    (:func:`pixel_average`) approximates its area integral over the pixel (box-filter anti-aliasing).
+    The points sit at the centres of a regular sub-grid of each pixel (offsets ``(k + 1/2) / s - 1/2`` pixel,
+    ``k = 0..s-1``, on each axis), so averaging a pattern over them approximates its area integral over the
+    pixel (box-filter anti-aliasing). They are returned one sub-grid offset at a time, so a pattern is drawn at
+    the canvas's own resolution ``s**2`` times and summed, never held at ``s`` times the resolution.
 
     Returns
     -------
-    x_deg : Tensor (1, W * s)
-        Horizontal position, degrees, positive to the right.
-    y_deg : Tensor (H * s, 1)
-        Vertical position, degrees, positive *upwards* (row index grows downwards).
+    x_deg : list of ``s`` Tensors (1, W)
+        Horizontal position of each pixel's ``k``-th sub-column, degrees, positive to the right.
+    y_deg : list of ``s`` Tensors (H, 1)
+        Vertical position of each pixel's ``k``-th sub-row, degrees, positive *upwards* (row index grows
+        downwards).
     """
     s = int(supersample)
     if s < 1:
         raise StimulusError(f"render: field 'supersample' is {supersample!r}, expected an integer >= 1")
     # float64 on the CPU (every backend has it), then moved: positions are exact whatever the device
     offsets = (torch.arange(s, dtype=torch.float64) + 0.5) / s - 0.5
-    cols = (torch.arange(geometry.width_px, dtype=torch.float64)[:, None] + offsets).reshape(-1)
-    rows = (torch.arange(geometry.height_px, dtype=torch.float64)[:, None] + offsets).reshape(-1)
-    x = (cols - geometry.centre_x_px) / geometry.ppd
-    y = (geometry.centre_y_px - rows) / geometry.ppd
-    return x[None, :].to(device=device, dtype=dtype), y[:, None].to(device=device, dtype=dtype)
-
-
-def pixel_average(samples: torch.Tensor, supersample: int) -> torch.Tensor:
-    """Average ``(..., H * s, W * s)`` sub-pixel samples to ``(..., H, W)`` pixels (box filter)."""
-    s = int(supersample)
-    if s == 1:
-        return samples
-    *lead, hs, ws = samples.shape
-    return samples.reshape(*lead, hs // s, s, ws // s, s).mean(dim=(-3, -1))
+    cols = torch.arange(geometry.width_px, dtype=torch.float64)[None, :] + offsets[:, None]
+    rows = torch.arange(geometry.height_px, dtype=torch.float64)[None, :] + offsets[:, None]
+    x = ((cols - geometry.centre_x_px) / geometry.ppd).to(device=device, dtype=dtype)
+    y = ((geometry.centre_y_px - rows) / geometry.ppd).to(device=device, dtype=dtype)
+    return [row[None, :] for row in x], [col[:, None] for col in y]

@@ -1,10 +1,10 @@
 """Spatial patterns of the stimulus families: a modulation field ``m(x, y)`` in [-1, 1] per stimulus.
 
 Every stimulus is ``background + m(x, y) * amplitude`` in linear RGB, with ``amplitude`` the colour direction at
-the requested contrast (:mod:`v1lab.stimuli.colorimetry`); this module draws ``m`` only. Functions take
-sub-pixel positions ``x`` (1, W*s) and ``y`` (H*s, 1) in degrees (x right, y up, origin at the stimulus centre)
-and parameters as tensors of shape (B, 1, 1); they return (B, H*s, W*s). Sharp edges are anti-aliased by the
-caller, which averages the sub-pixel samples over each pixel; in addition every sharp edge (apertures, bars,
+the requested contrast (:mod:`v1lab.stimuli.colorimetry`); this module draws ``m`` only. Functions take the
+positions ``x`` (1, W) and ``y`` (H, 1) of one sub-pixel sample per pixel, in degrees (x right, y up, origin at
+the stimulus centre), and parameters as tensors of shape (B, 1, 1); they return (B, H, W). Sharp edges are
+anti-aliased by the caller, which averages the samples at every sub-pixel offset; in addition every sharp edge (apertures, bars,
 squares, square-wave stripes) is drawn with the area-weighted coverage of each sub-pixel sample,
 ``clamp(1/2 - d / delta, 0, 1)`` for signed distance ``d`` to the edge and sample width ``delta`` (exact for an
 edge parallel to the pixel grid, within a few per cent of a sub-pixel otherwise), so areas and positions are
@@ -21,7 +21,13 @@ import math
 
 import torch
 
-__all__ = ["across_along", "coverage", "carrier", "aperture", "check_signs", "FAMILY_PATTERNS"]
+__all__ = ["across", "across_along", "coverage", "carrier", "aperture", "check_signs", "FAMILY_PATTERNS"]
+
+
+def across(x, y, orientation_deg):
+    """Position across stripes at ``orientation_deg`` (``u``, along the wave vector)."""
+    theta = torch.deg2rad(orientation_deg)
+    return -x * torch.sin(theta) + y * torch.cos(theta)
 
 
 def across_along(x, y, orientation_deg):
@@ -76,14 +82,16 @@ def _radius(x, y, p=None):
 
 
 def _grating(x, y, p, cat):
-    u, _ = across_along(x, y, p["orientation_deg"])
-    r, _, _ = _radius(x, y)
-    return carrier(u, p["sf_cpd"], p["phase_deg"], cat["waveform"], p) * aperture(r, cat["aperture"], p)
+    u = across(x, y, p["orientation_deg"])
+    wave = carrier(u, p["sf_cpd"], p["phase_deg"], cat["waveform"], p)
+    if cat["aperture"] == "none":
+        return wave
+    return wave * aperture(_radius(x, y)[0], cat["aperture"], p)
 
 
 def _gabor(x, y, p, cat):
     r, xs, ys = _radius(x, y, p)
-    u, _ = across_along(xs, ys, p["orientation_deg"])
+    u = across(xs, ys, p["orientation_deg"])
     sigma = p["sigma_deg"]
     return carrier(u, p["sf_cpd"], p["phase_deg"], "sine", p) * torch.exp(-(r * r) / (2 * sigma * sigma))
 
@@ -140,7 +148,7 @@ def _opponent_patch(x, y, p, cat):
     surround = coverage(r - p["surround_deg"] / 2, p) - centre
     if cat["opponency"] == "single":
         return centre - surround
-    u, _ = across_along(x, y, p["orientation_deg"])
+    u = across(x, y, p["orientation_deg"])
     return carrier(u, p["sf_cpd"], p["phase_deg"], "sine", p) * (centre - surround)
 
 

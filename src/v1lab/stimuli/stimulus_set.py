@@ -27,12 +27,16 @@ from v1lab.errors import StimulusError
 from v1lab.safe_yaml import read_yaml
 from v1lab.stimuli.colorimetry import encode_srgb
 from v1lab.stimuli.families import CATEGORICAL, FAMILIES, prepare_params
-from v1lab.stimuli.geometry import Geometry, pixel_average, sample_coordinates
+from v1lab.stimuli.geometry import Geometry, subpixel_coordinates
 from v1lab.stimuli.patterns import FAMILY_PATTERNS
 from v1lab.stimuli.schema import MAX_STIMULI, check_stimulus_count, parse_stimulus_set
 
-__all__ = ["StimulusSet", "load_stimulus_set", "stimulus_set_from_dict", "build_stimulus_set", "blank"]
+__all__ = ["StimulusSet", "load_stimulus_set", "stimulus_set_from_dict", "build_stimulus_set", "blank",
+           "RENDER_BYTES_PER_PIXEL"]
 _DEFAULT_SUPERSAMPLE = 4
+#: Bytes per stimulus pixel that :meth:`StimulusSet.render` holds while drawing (float32: the pattern's
+#: temporaries, its running sum and the three colour channels with the sRGB encoding's temporaries).
+RENDER_BYTES_PER_PIXEL = 4 * 16
 
 
 def blank(geometry: Geometry, *, mean_luminance: float = 0.5, device="cpu", dtype=torch.float32) -> torch.Tensor:
@@ -101,12 +105,14 @@ class StimulusSet:
             Sub-pixel samples per pixel side; the pattern is averaged over ``supersample**2`` points per
             pixel (box-filter anti-aliasing of edges). 1 samples pixel centres only.
         batch_size : int
-            Stimuli drawn at once (memory: about ``12 * batch_size * (H*W*supersample**2)`` values).
+            Stimuli drawn at once: besides the returned images, drawing holds about
+            ``RENDER_BYTES_PER_PIXEL * batch_size * H * W`` bytes (float32), whatever ``supersample``.
 
         Notes
         -----
         Each image is ``encode_srgb(background + m(x, y) * amplitude)``: the modulation ``m`` is averaged over
-        each pixel in linear light, then sRGB-encoded, as a calibrated display would show it.
+        each pixel in linear light, then sRGB-encoded, as a calibrated display would show it. The average is
+        accumulated one sub-pixel offset at a time (:func:`~v1lab.stimuli.geometry.subpixel_coordinates`).
         """
         if not np.isclose(geometry.ppd, self.ppd, rtol=1e-12, atol=0):
             raise StimulusError(f"{self.source}: geometry ppd {geometry.ppd:g} differs from the set's ppd "
@@ -119,7 +125,7 @@ class StimulusSet:
         out = torch.empty((len(index), 3, geometry.height_px, geometry.width_px), device=device, dtype=dtype)
         if not len(index):
             return out
-        x, y = sample_coordinates(geometry, supersample, device=device, dtype=dtype)
+        x, y = subpixel_coordinates(geometry, supersample, device=device, dtype=dtype)
         sub = self.params.iloc[index]
         keys = [c for c in CATEGORICAL if c in sub and c != "color_direction"]
         groups = sub.groupby(keys, sort=False).indices if keys else {(): np.arange(len(sub))}
@@ -146,7 +152,12 @@ class StimulusSet:
             numeric["seed"] = torch.tensor(table["seed"].to_numpy(np.int64), device=device).reshape(-1, 1, 1)
         numeric["contrast"] = torch.tensor(table["contrast"].to_numpy(), dtype=dtype).to(device).reshape(-1, 1, 1)
         numeric["sample_deg"] = 1.0 / (self.ppd * supersample)  # width of one sub-pixel sample, degrees
-        m = pixel_average(FAMILY_PATTERNS[self.family](x, y, numeric, categorical), supersample)
+        pattern = FAMILY_PATTERNS[self.family]
+        m = torch.zeros((len(stim_rows), y[0].shape[0], x[0].shape[1]), device=device, dtype=dtype)
+        for ys in y:
+            for xs in x:
+                m += pattern(xs, ys, numeric, categorical)
+        m /= supersample * supersample
         background = torch.tensor(self._background[stim_rows], dtype=dtype).to(device)[:, :, None, None]
         amplitude = torch.tensor(self._amplitude[stim_rows], dtype=dtype).to(device)[:, :, None, None]
         return encode_srgb(background + m[:, None] * amplitude).clamp(0.0, 1.0)
