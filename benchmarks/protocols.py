@@ -70,7 +70,8 @@ def run_one(protocol: str, out_root: Path, *, device: str, sets=(), threads: int
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
     units = _units_per_layer(out)
-    overrides = overrides_from_args(argparse.Namespace(sets=list(sets), model=None, layers=None, device=device))
+    overrides = overrides_from_args(argparse.Namespace(sets=list(sets), model=None, layers=None, device=device,
+                                                       max_memory=None))
     return {"protocol": path.stem, "overrides": " ".join(sets), "wall_s": round(wall, 2),
             "recording_s": manifest.get("recording_seconds", ""), "total_s": manifest.get("total_seconds", ""),
             "n_stimuli": _n_stimuli(path, overrides), "n_units": manifest.get("n_units", ""),

@@ -47,6 +47,7 @@ MALFORMED = [
     (dict(stimuli=None), ["'stimuli'", "required"]),
     (dict(units={"mode": "range", "start": 5, "stop": 2}), ["'units'", "start < stop"]),
     (dict(output={"batch_size": 0}), ["'output.batch_size'", "greater than or equal to 1"]),
+    (dict(output={"max_memory": "2 parsecs"}), ["'output.max_memory'", "byte unit: parsecs"]),
     (dict(output={"fromats": ["csv"]}), ["unknown key 'output.fromats'", "did you mean 'formats'"]),
     (dict(device="gpu"), ["'device'", "'cuda'"]),
     (dict(name="my run"), ["'name'", "pattern"]),
@@ -109,8 +110,9 @@ def test_layers_option_takes_module_and_label():
 
     from v1lab.cli.run_cmd import overrides_from_args
 
-    args = Namespace(sets=["output.batch_size=8"], model=None, layers="relu=conv1, layer1", device=None)
-    assert overrides_from_args(args) == {"output.batch_size": 8,
+    args = Namespace(sets=["output.batch_size=8"], model=None, layers="relu=conv1, layer1", device=None,
+                     max_memory="1.5GiB")
+    assert overrides_from_args(args) == {"output.batch_size": 8, "output.max_memory": "1.5GiB",
                                          "layers": [{"name": "relu", "label": "conv1"}, "layer1"]}
 
 

@@ -40,6 +40,8 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", help="comma-separated layer names, MODULE or MODULE=LABEL, "
                         "e.g. relu=conv1,layer1")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="recording device (auto: cuda if available)")
+    parser.add_argument("--max-memory", metavar="SIZE", help="memory budget of rendering and recording, e.g. 2GB or "
+                        "1.5GiB (output.max_memory; default 2GB)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override any protocol field by its dotted key, e.g. output.batch_size=64 "
                         "(VALUE is read as YAML); repeatable")
@@ -84,6 +86,8 @@ def overrides_from_args(args) -> dict:
         overrides["layers"] = [layer_entry(item) for item in args.layers.split(",") if item.strip()]
     if args.device:
         overrides["device"] = args.device
+    if args.max_memory:
+        overrides["output.max_memory"] = args.max_memory
     return overrides
 
 

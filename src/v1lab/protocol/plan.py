@@ -3,7 +3,9 @@
 Nothing is written. Each layer's recorder is set up and a calibration batch of the protocol's stimuli is
 rendered and recorded (after one warm-up batch), which gives the seconds per stimulus; the fits, the analysis,
 the preferred-stimulus optimisation and patch search and the lesion's forward passes are timed on small
-batches of the same shapes. Closed-loop sets are counted at the most distinct optima they can have (the
+batches of the same shapes. The batch sizes and the peak memory of rendering and recording under
+``output.max_memory`` come from :func:`~v1lab.recording.memory.plan_memory` (a probe forward pass per layer,
+and this process's memory as the baseline). Closed-loop sets are counted at the most distinct optima they can have (the
 rounding lattice, or the layer's channels if fewer), so their part of the prediction is an upper bound.
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 import torch
 
 from v1lab.protocol.prepare import PreparedRun, lesion_config
+from v1lab.recording.memory import format_bytes
 from v1lab.stimuli import MAX_STIMULI
 
 __all__ = ["LayerPlan", "RunPlan", "plan_run", "plan_protocol"]
@@ -26,7 +29,8 @@ _IMAGE_BATCH = 8           # photos pushed through the network to time a forward
 
 @dataclass(frozen=True)
 class LayerPlan:
-    """One layer: stimuli (stage 1, closed loop at most), seconds per stimulus, and the predicted seconds."""
+    """One layer: stimuli (stage 1, closed loop at most), seconds per stimulus, the predicted seconds, and the
+    batch and predicted peak memory (bytes) of rendering and recording."""
 
     layer: str
     channels: int
@@ -36,6 +40,8 @@ class LayerPlan:
     setup_s: float
     fits_s: float
     record_seconds_per_stimulus: float
+    batch: int
+    peak_bytes: int
 
     @property
     def seconds(self) -> float:
@@ -48,6 +54,7 @@ class RunPlan:
 
     device: str
     layers: list[LayerPlan]
+    max_memory: int
     preferred: dict[str, float] = field(default_factory=dict)
     lesion_passes: int = 0
     lesion_s: float = 0.0
@@ -60,10 +67,15 @@ class RunPlan:
     def __str__(self) -> str:
         lines = [f"plan on {self.device} (predicted from calibration batches):",
                  f"{'layer':<12}{'channels':>9}{'stimuli':>9}{'closed loop <=':>15}{'ms/stim':>9}{'fits s':>8}"
-                 f"{'total s':>9}"]
+                 f"{'total s':>9}{'batch':>7}{'peak GB':>9}"]
         for p in self.layers:
             lines.append(f"{p.layer:<12}{p.channels:>9}{p.stage1:>9}{p.closed_loop:>15}"
-                         f"{1000 * p.seconds_per_stimulus:>9.2f}{p.fits_s:>8.1f}{p.seconds:>9.1f}")
+                         f"{1000 * p.seconds_per_stimulus:>9.2f}{p.fits_s:>8.1f}{p.seconds:>9.1f}{p.batch:>7}"
+                         f"{p.peak_bytes / 1e9:>9.2f}")
+        peak = max(p.peak_bytes for p in self.layers)
+        lines.append(f"predicted peak memory of rendering and recording: {format_bytes(peak)} "
+                     f"(output.max_memory {format_bytes(self.max_memory)}"
+                     f"{'' if peak <= self.max_memory else ', exceeded: one stimulus at a time'})")
         for layer, seconds in self.preferred.items():
             lines.append(f"preferred stimuli {layer}: {seconds:.0f} s (optimisation and patch search)")
         if self.lesion_passes:
@@ -99,13 +111,14 @@ def _fit_seconds_per_unit(n_fits: int) -> float:
 
 
 def _layer_plan(prepared: PreparedRun, loaded, spec, device, lattice: int, fit_s: float) -> LayerPlan:
-    from v1lab.recording import CentreUnitRecorder
+    from v1lab.recording import CentreUnitRecorder, plan_memory
 
     p = prepared.protocol
     setup = time.perf_counter()
     rec = CentreUnitRecorder(loaded, spec.name, response=spec.response, device=device,
                              batch_size=p.output.batch_size, ppd=p.ppd)
     setup = time.perf_counter() - setup
+    memory = plan_memory(rec, p.output.max_memory, max_batch=p.output.batch_size)
     stim = max(prepared.stage1.values(), key=len)
     rows = np.arange(min(_CALIBRATION, len(stim)))
     rec.record(stim.render(rec.canvas, rows[:4], device=rec.device))               # warm-up
@@ -122,7 +135,7 @@ def _layer_plan(prepared: PreparedRun, loaded, spec, device, lattice: int, fit_s
                  for role in ("luminance_gratings", "luminance_gratings", "size_sweep", "contrast_sweep"))
     fits = fit_s * n_fits * channels if p.analyses.fits else 0.0
     return LayerPlan(spec.title, channels, sum(len(s) for s in prepared.stage1.values()), closed, per, setup, fits,
-                     record_per)
+                     record_per, memory.record_batch, memory.peak)
 
 
 def _forward_per_image(loaded, device, size: int) -> float:
@@ -171,7 +184,7 @@ def plan_run(prepared: PreparedRun, loaded, device) -> RunPlan:
         passes = n_images * (1 + sets)
         lesion_s = passes * _forward_per_image(loaded, device, loaded.preprocessing.input_size)
     tables_s = 2.0 + 3.0 * len(layers) + 0.2 * len(p.references) * len(layers) * 5
-    return RunPlan(str(device), layers, preferred, passes, lesion_s, tables_s)
+    return RunPlan(str(device), layers, int(p.output.max_memory), preferred, passes, lesion_s, tables_s)
 
 
 def plan_protocol(protocol, *, overrides: dict | None = None, device: str | None = None, trust_code: bool = False,

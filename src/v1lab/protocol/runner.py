@@ -2,9 +2,10 @@
 
 The loop is ``layer -> stimulus set -> batches``: stimuli are rendered on the recording device directly on the
 canvas that the layer's centre unit sees (the exact crop, see docs/recording.md), and the network runs only up
-to that layer. Each set's responses are written atomically as soon as they are complete; once a layer has all
-its sets, they become one responses Dataset (``responses/<layer>.nc``), characterised in memory. An
-interrupted run resumes from the first missing file and gives results identical to an uninterrupted one.
+to that layer; batches are sized to ``output.max_memory`` (:func:`~v1lab.recording.memory.plan_memory`). Each
+set's responses are written atomically as soon as they are complete; once a layer has all its sets, they become
+one responses Dataset (``responses/<layer>.nc``), characterised in memory. An interrupted run resumes from the
+first missing file and gives results identical to an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from v1lab.models.in_memory import PREFIX as MODULE_PREFIX
 from v1lab.progress import step
 from v1lab.protocol.prepare import PreparedRun, check_layers, lesion_config, prepare_run
 from v1lab.protocol.schema import Protocol, layer_entry
-from v1lab.recording import CentreUnitRecorder, layer_dataset, load_layer, resolve_device, save_layer
+from v1lab.recording import CentreUnitRecorder, layer_dataset, load_layer, plan_memory, resolve_device, save_layer
 from v1lab.runs import Run, RunFolder, marking, recording, resume_command
 from v1lab.stimuli import MAX_STIMULI
 from v1lab.units import write_units
@@ -178,6 +179,9 @@ def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device
                                       batch_size=p.output.batch_size, ppd=p.ppd)
     if recorder.crop_note:
         print(f"v1lab: {recorder.crop_note}", flush=True)
+    memory = plan_memory(recorder, p.output.max_memory, max_batch=p.output.batch_size)
+    if memory.note:
+        print(f"v1lab: {spec.title}: {memory.note}", flush=True)
     channels = p.units.channels(recorder.n_channels)
     blank = recorder.record(next(iter(prepared.sets.values())).blank(recorder.canvas, device=device))
     blank = blank.cpu().numpy()[0, channels]
@@ -191,7 +195,8 @@ def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device
                 if path.exists():
                     parts.append(_read_part(path, stim.name))
                     continue
-                values = recorder.record_set(stim, progress=bar)[:, channels]
+                values = recorder.record_set(stim, batch_size=memory.record_batch,
+                                             render_batch_size=memory.render_batch, progress=bar)[:, channels]
                 save_layer(path, layer_dataset([(stim.name, stim.params, values)], blank, channels=channels,
                                                attrs=attrs))
                 parts.append((stim.name, stim.params, values))

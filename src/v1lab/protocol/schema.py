@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, field_validator, model_validator
 
 from v1lab.characterisation.roles import AnalysisRoles
 from v1lab.classify import ClassificationCriteria
@@ -144,7 +144,11 @@ class OutputConfig(_Strict):
     root: str = Field("runs", min_length=1, description="folder that receives one new sub-folder per run")
     formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["csv", "parquet"], min_length=1,
                                                      description="formats of the units table")
-    batch_size: int = Field(256, ge=1, description="stimuli per forward pass (halved on out-of-memory)")
+    batch_size: int = Field(256, ge=1, description="most stimuli per forward pass (max_memory may lower it; halved "
+                            "on out-of-memory)")
+    max_memory: ByteSize = Field("2GB", gt=0, validate_default=True,
+                                 description="memory budget of rendering and recording, e.g. 2GB, 1.5GiB or bytes; "
+                                 "on CUDA the device's (docs/performance.md)")
     report: bool = Field(True, description="build report.html when the run is complete")
 
 

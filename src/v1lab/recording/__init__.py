@@ -1,5 +1,5 @@
-"""Recording: layer names, receptive fields, the centre-unit recorder (crop + truncated forward), and the
-responses of record (one Dataset per layer).
+"""Recording: layer names, receptive fields, the centre-unit recorder (crop + truncated forward), the memory
+budget that sizes its batches, and the responses of record (one Dataset per layer).
 
 See ``docs/recording.md`` for the response modes, the receptive-field arithmetic and the argument that
 the fast path (crop + truncation) changes no number.
@@ -12,11 +12,13 @@ from v1lab.recording.empirical_rf import empirical_receptive_field
 from v1lab.recording.receptive_field import ReceptiveField, analytic_receptive_field, receptive_field
 from v1lab.recording.recorder import CentreUnitRecorder, grid_offsets
 from v1lab.recording.dataset import CONVENTIONS, layer_dataset, load_layer, save_layer, stimulus_table
+from v1lab.recording.memory import MemoryPlan, plan_memory
 
 __all__ = [
     "CONVENTIONS",
     "RESPONSE_MODES",
     "CentreUnitRecorder",
+    "MemoryPlan",
     "ReceptiveField",
     "UnitCapture",
     "analytic_receptive_field",
@@ -28,6 +30,7 @@ __all__ = [
     "layer_dataset",
     "load_layer",
     "map_batches",
+    "plan_memory",
     "receptive_field",
     "resolve_device",
     "resolve_layer",

@@ -233,17 +233,20 @@ class CentreUnitRecorder:
         shifted = [(y - y0 // jy, x - x0 // jx) for y, x in self.unit_positions]
         return self._run(images, shifted, truncate=True)
 
-    def record_set(self, stimuli, *, batch_size: int | None = None, progress=None) -> np.ndarray:
+    def record_set(self, stimuli, *, batch_size: int | None = None, render_batch_size: int | None = None,
+                   progress=None) -> np.ndarray:
         """Responses (n_stimuli, C) to every stimulus of a :class:`~v1lab.stimuli.StimulusSet`.
 
         Stimuli are rendered on the recording device, on :attr:`canvas`, ``batch_size`` at a time (default the
-        recorder's), so memory does not grow with the size of the set; ``progress`` (a tqdm bar) is advanced
-        by the number of stimuli recorded.
+        recorder's), drawn ``render_batch_size`` at a time (default ``batch_size``), so memory does not grow
+        with the size of the set (:func:`~v1lab.recording.memory.plan_memory` sizes both); ``progress`` (a tqdm
+        bar) is advanced by the number of stimuli recorded.
         """
         n, step, out = len(stimuli.params), int(batch_size or self.batch_size), []
+        draw = int(render_batch_size or step)
         for start in range(0, n, step):
             rows = np.arange(start, min(start + step, n))
-            out.append(self.record(stimuli.render(self.canvas, rows, device=self.device)))
+            out.append(self.record(stimuli.render(self.canvas, rows, device=self.device, batch_size=draw)))
             if progress is not None:
                 progress.update(len(rows))
         return torch.cat(out).numpy() if out else np.zeros((0, self.n_channels), np.float32)
