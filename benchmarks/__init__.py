@@ -6,4 +6,4 @@ Each benchmark module has ``main(argv) -> int`` and appends its measurements to 
 __all__ = ["BENCHMARKS"]
 
 #: Benchmark modules, run in this order by ``python -m benchmarks``.
-BENCHMARKS = ("fast_path", "recorder_modes", "precision", "preferred", "throughput", "fits", "protocols")
+BENCHMARKS = ("fast_path", "recorder_modes", "precision", "preferred", "throughput", "fits", "protocols", "memory")

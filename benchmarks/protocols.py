@@ -29,7 +29,7 @@ from benchmarks._common import append_rows, now
 from benchmarks.fast_path import _machine
 from v1lab.recording import resolve_device
 
-__all__ = ["main", "run"]
+__all__ = ["main", "n_stimuli", "run"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "protocols.csv"
@@ -45,7 +45,7 @@ def _units_per_layer(folder: Path) -> dict:
     return {}
 
 
-def _n_stimuli(path: Path, overrides: dict) -> int:
+def n_stimuli(path: Path, overrides: dict) -> int:
     from v1lab.protocol.runner import prepare_run
 
     sets = prepare_run(path, overrides).sets
@@ -74,7 +74,7 @@ def run_one(protocol: str, out_root: Path, *, device: str, sets=(), threads: int
                                                        max_memory=None))
     return {"protocol": path.stem, "overrides": " ".join(sets), "wall_s": round(wall, 2),
             "recording_s": manifest.get("recording_seconds", ""), "total_s": manifest.get("total_seconds", ""),
-            "n_stimuli": _n_stimuli(path, overrides), "n_units": manifest.get("n_units", ""),
+            "n_stimuli": n_stimuli(path, overrides), "n_units": manifest.get("n_units", ""),
             "units_per_layer": ";".join(f"{k}:{v}" for k, v in units.items()), "exit_code": code,
             "device": manifest.get("device", device)}
 
