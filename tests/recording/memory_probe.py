@@ -1,9 +1,9 @@
 """Subprocess of test_memory.py: record a grating set with a planted network and print the peak RSS rise.
 
 ``python memory_probe.py MAX_BATCH ROOM_MB`` records 256 gratings on a 64 x 64 canvas with batches sized by
-:func:`v1lab.recording.plan_memory` for a budget of the current resident set plus ``ROOM_MB`` (``0``: no budget,
-the batch is ``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident set (VmHWM, reset
-through ``/proc/self/clear_refs``) above the resident set at the start of the recording, in bytes.
+:func:`v1lab.recording.plan_memory` for a budget of the current resident set, the workspace and ``ROOM_MB`` (``0``: no budget, the batch is
+``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident set (VmHWM, reset through
+``/proc/self/clear_refs``) above the resident set at the start of the recording, in bytes.
 """
 
 import json
@@ -14,7 +14,7 @@ from torch import nn
 
 from recording_nets import wrap
 from v1lab.recording import CentreUnitRecorder, plan_memory
-from v1lab.recording.memory import baseline_bytes
+from v1lab.recording.memory import WORKSPACE_BYTES, baseline_bytes
 from v1lab.stimuli import stimulus_set_from_dict
 
 
@@ -33,7 +33,7 @@ def main(max_batch: int, room_mb: float) -> dict:
         "orientation_deg": {"linspace": [0, 180], "num": 16, "endpoint": False},
         "sf_cpd": {"geomspace": [1, 8], "num": 4}, "phase_deg": [0, 90, 180, 270]}})
     rec.record(stim.render(rec.canvas, range(4)))  # warm-up: one-off allocations are not the batch's
-    budget = baseline_bytes(rec.device) + room_mb * 1e6 if room_mb else float("inf")
+    budget = baseline_bytes(rec.device) + WORKSPACE_BYTES + room_mb * 1e6 if room_mb else float("inf")
     plan = plan_memory(rec, int(min(budget, 2**62)), max_batch=max_batch)
     with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
         fh.write("5")

@@ -13,7 +13,7 @@ from recording_nets import wrap
 from torch import nn
 
 from v1lab.recording import CentreUnitRecorder, plan_memory
-from v1lab.recording.memory import baseline_bytes, forward_bytes_per_stimulus
+from v1lab.recording.memory import WORKSPACE_BYTES, baseline_bytes, forward_bytes_per_stimulus
 from v1lab.stimuli.stimulus_set import RENDER_BYTES_PER_PIXEL
 
 HERE = Path(__file__).parent
@@ -37,7 +37,7 @@ def test_forward_working_set_is_the_largest_set_of_live_activations(c1, c2):
 def test_batches_fit_the_budget_and_never_exceed_the_batch_size():
     rec = _recorder()
     room = 200_000
-    plan = plan_memory(rec, baseline_bytes(rec.device) + room, max_batch=64)
+    plan = plan_memory(rec, baseline_bytes(rec.device) + WORKSPACE_BYTES + room, max_batch=64)
     per_stimulus = 3 * plan.image_bytes + plan.forward_bytes
     assert plan.image_bytes == 3 * 25 * 4 and plan.render_bytes == RENDER_BYTES_PER_PIXEL * 25
     assert 1 <= plan.record_batch < 64 and plan.record_batch * per_stimulus <= room + 1e5  # baseline moves a little

@@ -11,7 +11,9 @@ Python, torch, the model),
   two copies of the images (normalised, and in the network's memory order).
 
 :func:`plan_memory` picks the largest ``b`` (at most ``output.batch_size``) and ``r`` (at most ``b``) whose peak,
-``baseline + b * image + max(r * render, b * (2 * image + forward))``, fits the budget. The peak does not grow
+``baseline + WORKSPACE_BYTES + b * image + max(r * render, b * (2 * image + forward))``, fits the budget;
+``WORKSPACE_BYTES`` allows for what a forward pass allocates once whatever the batch (convolution scratch space,
+allocator slack: 30-45 MB on the CPU with resnet50-caffe's layer3 and a planted network). The peak does not grow
 with ``output.batch_size`` or with the number of stimuli (only the responses, ``n_stimuli x n_channels``
 float32, grow with the set). On the CPU the baseline is the process's resident set (``/proc/self/statm``, else
 its peak from ``getrusage``); on CUDA the budget bounds the device's memory and the baseline is what torch has
@@ -29,10 +31,12 @@ import torch
 
 from v1lab.stimuli.stimulus_set import RENDER_BYTES_PER_PIXEL
 
-__all__ = ["MemoryPlan", "baseline_bytes", "forward_bytes_per_stimulus", "plan_memory",
+__all__ = ["WORKSPACE_BYTES", "MemoryPlan", "baseline_bytes", "forward_bytes_per_stimulus", "plan_memory",
            "format_bytes"]
 
 _FLOAT = 4           # bytes of a float32
+#: Bytes allowed for one-off allocations of rendering and recording, independent of the batch (module docs).
+WORKSPACE_BYTES = 64 * 2**20
 _PROBE = 2           # stimuli in the probe batch of forward_bytes_per_stimulus
 
 
@@ -111,10 +115,10 @@ class MemoryPlan:
 
     @property
     def peak(self) -> int:
-        """Predicted peak: baseline, the images of one batch, and the larger of drawing and recording."""
+        """Predicted peak: baseline, workspace, the images of one batch, and the larger of drawing and recording."""
         drawing = self.render_batch * self.render_bytes
         recording = self.record_batch * (2 * self.image_bytes + self.forward_bytes)
-        return self.baseline + self.record_batch * self.image_bytes + max(drawing, recording)
+        return self.baseline + WORKSPACE_BYTES + self.record_batch * self.image_bytes + max(drawing, recording)
 
     @property
     def note(self) -> str:
@@ -132,7 +136,7 @@ def plan_memory(recorder, budget: int, *, max_batch: int) -> MemoryPlan:
     image, render = 3 * pixels * _FLOAT, RENDER_BYTES_PER_PIXEL * pixels
     forward = forward_bytes_per_stimulus(recorder)
     baseline = baseline_bytes(recorder.device)
-    room = budget - baseline
+    room = budget - baseline - WORKSPACE_BYTES
     record = max(1, min(int(max_batch), room // (3 * image + forward)))
     draw = max(1, min(record, (room - record * image) // render))
     return MemoryPlan(int(budget), baseline, image, render, forward, int(record), int(draw))
