@@ -146,7 +146,7 @@ class OutputConfig(_Strict):
                                                      description="formats of the units table")
     batch_size: int = Field(256, ge=1, description="most stimuli per forward pass (max_memory may lower it; halved "
                             "on out-of-memory)")
-    max_memory: ByteSize = Field("2GB", gt=0, validate_default=True,
+    max_memory: ByteSize = Field("2GB", validate_default=True,
                                  description="memory budget of rendering and recording, e.g. 2GB, 1.5GiB or bytes; "
                                  "on CUDA the device's (docs/performance.md)")
     report: bool = Field(True, description="build report.html when the run is complete")
