@@ -1,9 +1,10 @@
 """Subprocess of test_memory.py: record a grating set with a planted network and print the peak RSS rise.
 
 ``python memory_probe.py MAX_BATCH ROOM_MB`` records 256 gratings on a 64 x 64 canvas with batches sized by
-:func:`v1lab.recording.plan_memory` for a budget of the current resident set, the workspace and ``ROOM_MB`` (``0``: no budget, the batch is
-``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident set (VmHWM, reset through
-``/proc/self/clear_refs``) above the resident set at the start of the recording, in bytes.
+:func:`v1lab.recording.plan_memory` for a budget of the current resident set, the workspace and ``ROOM_MB``
+(``0``: no budget, the batch is ``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident
+set (VmHWM, reset through ``/proc/self/clear_refs``) above the resident set at the start of the recording, in
+bytes.
 """
 
 import json

@@ -4,8 +4,8 @@ Every stimulus is ``background + m(x, y) * amplitude`` in linear RGB, with ``amp
 the requested contrast (:mod:`v1lab.stimuli.colorimetry`); this module draws ``m`` only. Functions take the
 positions ``x`` (1, W) and ``y`` (H, 1) of one sub-pixel sample per pixel, in degrees (x right, y up, origin at
 the stimulus centre), and parameters as tensors of shape (B, 1, 1); they return (B, H, W). Sharp edges are
-anti-aliased by the caller, which averages the samples at every sub-pixel offset; in addition every sharp edge (apertures, bars,
-squares, square-wave stripes) is drawn with the area-weighted coverage of each sub-pixel sample,
+anti-aliased by the caller, which averages the samples at every sub-pixel offset; in addition every sharp edge
+(apertures, bars, squares, square-wave stripes) is drawn with the area-weighted coverage of each sub-pixel sample,
 ``clamp(1/2 - d / delta, 0, 1)`` for signed distance ``d`` to the edge and sample width ``delta`` (exact for an
 edge parallel to the pixel grid, within a few per cent of a sub-pixel otherwise), so areas and positions are
 right to a small fraction of a pixel. White-noise checks are drawn by supersampling alone.
