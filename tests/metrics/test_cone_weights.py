@@ -156,3 +156,21 @@ def test_bad_input_raises_one_line(args, kwargs, match):
         cone_weights(*args, **kwargs)
     with pytest.raises(AnalysisError, match=r"`min_weight` is 1\.5"):
         cone_opponency([0.5, 0.3, 0.2], min_weight=1.5)
+
+
+def test_a_unit_silent_at_grey_that_answers_one_direction_has_no_weights():
+    # A rectifier with a threshold above the background: only the L-cone grating (the largest drive) crosses it,
+    # every other direction gives exactly the blank (0). Fitting those zeros returns a vector fixed by the design
+    # whatever the unit's weights, so the weights are not identified.
+    d = np.array([[0.2, 0, 0], [0, 0.2, 0], [0, 0, 0.8], [0.06, -0.15, 0]])
+    phase = np.arange(4) * 90.0
+    for w in ([2.0, 0.3, 0.05], [2.0, -0.3, 0.05]):
+        drive = (d @ w)[:, None] * np.cos(np.deg2rad(phase))
+        r = np.maximum(drive - 0.3, 0.0)                    # threshold 0.3: only |d_L . w| = 0.4 crosses it
+        assert np.count_nonzero(r.max(axis=1)) == 1
+        fit = cone_weights(d, r, phase, blank=0.0)
+        assert np.all(np.isnan(fit.weights)) and "not identified" in fit.reason and fit.estimator == ""
+        assert cone_opponency(fit.weights) is None
+        # the same unit with threshold 0.01 answers all four directions: its weights come back
+        fit = cone_weights(d, np.maximum(drive - 0.01, 0.0), phase)
+        assert np.all(np.isfinite(fit.weights)) and np.sign(fit.weights[1]) == np.sign(w[1])

@@ -18,6 +18,13 @@ Lennie 1984; Johnson, Hawken & Shapley 2008). Two estimators, one for each way a
   (:math:`K \geq 6` directions spanning the quadratic forms) and take :math:`w = \sqrt{\lambda_1} v_1` from the
   largest eigenpair.
 
+Both estimators need the unit to *answer* directions that span cone space. A unit silent at the background
+(a rectifier below threshold: response = blank = 0) that crosses threshold for fewer than three independent
+directions gives zeros elsewhere, which bound :math:`|d_k \cdot w|` but do not measure it; a fit to them returns a
+vector fixed by the design, whatever the unit. Weights are therefore estimated only when the directions whose
+responses differ from the blank, :math:`\max_p |r_{kp} - b| > 10^{-6} \max_{k,p} |r_{kp} - b|`, have rank 3 (a
+v1lab convention: a physiologist fits cone weights only to directions the cell responded to).
+
 Uniform fields shown in both polarities, :math:`+d` and :math:`-d`, are the two phases 0 and 180 deg of a
 grating of zero spatial frequency, so both estimators apply to them too.
 
@@ -46,6 +53,7 @@ __all__ = ["ConeWeights", "OPPONENCY_CLASSES", "cone_weights", "cone_opponency"]
 OPPONENCY_CLASSES = ("non-opponent", "L-M", "S-(L+M)")
 _ESTIMATORS = ("auto", "first harmonic", "energy")
 _RANK_TOL = 1e-8
+_ANSWER_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,19 @@ def _energy_fit(d: np.ndarray, amplitude: np.ndarray) -> ConeWeights:
     return ConeWeights(_normalised(w), _r_squared(amplitude, np.abs(d @ w)), name)
 
 
+def _unanswered(d: np.ndarray, r: np.ndarray, blank: float) -> str:
+    """Why the directions the unit answered (responses differing from the blank) cannot identify the weights;
+    '' when they span cone space."""
+    moved = np.abs(r.reshape(len(r), -1) - blank).max(axis=1)
+    if not moved.max() > 0:
+        return "no response above the blank to any colour direction"
+    answered = moved > _ANSWER_TOL * moved.max()
+    if _full_rank(d[answered]):
+        return ""
+    return (f"the {int(answered.sum())} colour directions whose responses differ from the blank span fewer than "
+            "the 3 dimensions of cone space, so the weights are not identified")
+
+
 def _harmonics(r: np.ndarray, phases_deg) -> tuple[np.ndarray, np.ndarray]:
     """F0 (K,) and complex F1 = (2/P) sum_p r_p exp(-i phi_p) (K,) over evenly spaced phases (P >= 2)."""
     n = r.shape[1]
@@ -190,6 +211,9 @@ def cone_weights(cone_contrasts, responses, phases_deg=None, *, blank: float = 0
         raise AnalysisError(f"`responses`: expected shape ({d.shape[0]},) or ({d.shape[0]}, P), got {r.shape}")
     if not (np.all(np.isfinite(d)) and np.all(np.isfinite(r))):
         raise AnalysisError("`cone_contrasts` and `responses`: expected finite values, got NaN/inf")
+    reason = _unanswered(d, r, blank)
+    if reason:
+        return _failed("", reason)
     if r.ndim == 1 or r.shape[1] == 1:
         if estimator == "first harmonic":
             raise AnalysisError("`responses`: the first-harmonic estimator needs a phase sweep, got one phase")
