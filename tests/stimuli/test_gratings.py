@@ -144,3 +144,22 @@ def test_square_wave_is_binary_with_half_duty_cycle(make_set, cie_y):
                                    "phase_deg": 360 / 64})
     levels = np.unique(np.round(cie_y(shifted.render(Geometry.centred(64, PPD)))[0], 4))
     assert levels == pytest.approx([0.0, 0.25, 0.75, 1.0], abs=1e-4)
+
+
+@pytest.mark.parametrize("ppd, sigma, x0, y0", [(14.0, 0.45, 0.3, -0.5), (56.0, 0.2, -0.15, 0.1)])
+def test_gabor_envelope_is_a_gaussian_of_standard_deviation_sigma(ppd, sigma, x0, y0, make_set, cie_y):
+    """A Gabor with a carrier of (nearly) zero frequency is its envelope exp(-r^2 / (2 sigma^2)): in linear light
+    it covers 2 pi sigma^2 ppd^2 pixels, is centred on (x_deg, y_deg) and has standard deviation sigma (degrees)
+    along each axis, at any ppd."""
+    stim = make_set("gabor", {"orientation_deg": 0.0, "sf_cpd": 1e-6, "sigma_deg": sigma, "x_deg": x0, "y_deg": y0})
+    n = int(16 * sigma * ppd) | 1
+    m = (cie_y(stim.with_ppd(ppd).render(Geometry.centred(n, ppd)))[0] - 0.5) / 0.5
+    assert m.sum() == pytest.approx(2 * np.pi * (sigma * ppd) ** 2, rel=0.005)
+    x = (np.arange(n) - (n - 1) / 2) / ppd              # degrees, right
+    y = ((n - 1) / 2 - np.arange(n)) / ppd              # degrees, up
+    wx, wy = m.sum(axis=0), m.sum(axis=1)
+    assert (wx @ x / wx.sum(), wy @ y / wy.sum()) == pytest.approx((x0, y0), abs=0.02 / ppd)
+    sx = np.sqrt(wx @ (x - x0) ** 2 / wx.sum())
+    sy = np.sqrt(wy @ (y - y0) ** 2 / wy.sum())
+    # box-averaging each pixel adds 1/12 px^2 to the variance
+    assert (sx, sy) == pytest.approx((np.sqrt(sigma ** 2 + 1 / (12 * ppd ** 2)),) * 2, rel=0.003)
