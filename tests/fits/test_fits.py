@@ -107,3 +107,17 @@ def test_von_mises_bandwidth_undefined_for_broad_curves():
     # 1 - ln2/(2 kappa) < -1  <=>  kappa < ln2 / 4: the curve never falls to 1/sqrt(2) of its height
     assert np.isnan(von_mises_bandwidth(0.1))
     assert von_mises_bandwidth(np.log(2) / 2) == pytest.approx(45.0)
+
+
+@pytest.mark.parametrize("sigma_oct, peak_cpd", [(0.6, 1.5), (1.1, 3.2)])
+def test_log_gaussian_bandwidth_is_in_octaves(sigma_oct, peak_cpd):
+    """A curve planted in octaves, exp(-k^2 / (2 sigma^2)) at f = f0 2^k, falls to 1/sqrt2 at k = +-sigma sqrt(ln 2):
+    the model takes that value there, the fit recovers sigma in octaves and its bandwidth is 2 sigma sqrt(ln 2)."""
+    half = sigma_oct * np.sqrt(np.log(2.0))
+    edges = peak_cpd * 2.0 ** np.array([-half, half])
+    np.testing.assert_allclose(log_gaussian(edges, 0.0, 1.0, peak_cpd, sigma_oct), 2 ** -0.5, rtol=1e-12)
+    k = np.arange(-3.0, 3.01, 0.25)
+    res = fit_log_gaussian(0.2 + np.exp(-k ** 2 / (2 * sigma_oct ** 2)), peak_cpd * 2.0 ** k)
+    assert res.params["sigma_oct"] == pytest.approx(sigma_oct, rel=1e-6)
+    assert res.params["peak_cpd"] == pytest.approx(peak_cpd, rel=1e-6)
+    assert res.derived["bandwidth_oct"] == pytest.approx(2 * half, rel=1e-6)
