@@ -64,10 +64,12 @@ def test_s_axis_isolates_s_cones_and_luminance_axis_is_equal_cone_contrast():
     np.testing.assert_allclose(contrast, contrast[0], rtol=1e-12)
 
 
+@pytest.mark.parametrize("mean_luminance", [0.5, 0.2, 0.85])
 @pytest.mark.parametrize("azimuth, elevation", [(0, 0), (90, 0), (45, 0), (200, 30), (0, 90), (10, -60)])
-def test_full_contrast_touches_the_gamut_boundary(azimuth, elevation):
-    amplitude, _ = cm.modulation_rgb(azimuth, elevation, 0.5)
-    extremes = np.concatenate([0.5 + amplitude, 0.5 - amplitude])
+def test_full_contrast_touches_the_gamut_boundary(azimuth, elevation, mean_luminance):
+    """background +- amplitude stays in [0, 1] on both sides and touches it, around greys nearer black or white."""
+    amplitude, _ = cm.modulation_rgb(azimuth, elevation, mean_luminance)
+    extremes = np.concatenate([mean_luminance + amplitude, mean_luminance - amplitude])
     assert extremes.min() >= -1e-12 and extremes.max() <= 1 + 1e-12
     assert min(extremes.min(), 1 - extremes.max()) == pytest.approx(0.0, abs=1e-12)
 
