@@ -11,13 +11,15 @@
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from v1lab import metrics as M
 from v1lab.characterisation import AnalysisRoles, characterise_layer
 
-from .conftest import PHASES, SFS, as_dataset, build, gabor
+from .conftest import LM as LM_AXIS
+from .conftest import LUM, PHASES, S_AXIS, SFS, as_dataset, build, gabor, grating_rows, respond
 
 ROLES = AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso", uniform_fields="fields",
                       cone_isolating="cones", cone_isolating_fields="cone_fields")
@@ -86,3 +88,39 @@ def test_without_cone_opponent_weights_there_is_no_double_opponent(table):
     t = table.loc["luminance_4cpd"]
     assert t["cone_opponency"] == "non-opponent" and t["color_class"] == "luminance"
     assert not t["double_opponent"] and t["cell_class"] == "simple"
+
+
+def test_orientation_curve_is_the_f0_curve_at_the_largest_f0():
+    """A rectified simple Gabor (drive 2: F1 = 1, F0 = 2 (1 + sqrt2)/8 = 0.60) at 4 c/deg and 30 deg plus an energy
+    unit (drive 0.8: F0 = 0.8, F1 = 0) at 1 c/deg and 120 deg: the largest F0 is the energy unit's, so the
+    orientation curve and the optimum are there (Ringach et al. 2002), while the SF curve follows the larger
+    component, F1, at 30 deg (De Valois et al. 1982 in Brain-Score)."""
+    parts = [build({"u": (np.array([1.0, 1.0, 0.0]), gabor(0.5, f0, theta0), kind)}, with_chromatic=False,
+                   with_uniform=False, with_cones=False)
+             for f0, theta0, kind in ((4.0, 30.0, "simple"), (1.0, 120.0, "complex"))]
+    scaled = 2.0 / 2.0 * parts[0]["responses"] + 0.8 / 2.0 * parts[1]["responses"]   # LUM drive is 2 per unit
+    t = characterise_layer(as_dataset(scaled, [0.0]), ROLES, fits=False).iloc[0]
+    assert t["optimum_orientation_deg"] == 120.0 and t["optimum_sf_cpd"] == pytest.approx(1.0)
+    assert t["preferred_orientation_deg"] == pytest.approx(120.0, abs=0.5)
+    assert t["peak_sf_cpd"] == pytest.approx(4.0, rel=0.05)
+
+
+def test_preferred_dkl_azimuth_of_gratings_is_an_axis():
+    """Isoluminant gratings at azimuths phi and phi + 180 are the same grating half a cycle apart, so a linear unit
+    answers both equally: its preferred azimuth is an axis, read from the doubled angle. Cone weights (0, 1,
+    1/sqrt2) give drives -sqrt(1.5) to L-M and +sqrt(1.5) to S: the axis 135 deg, sampled symmetrically."""
+    azimuths = np.arange(0.0, 360.0, 45.0)
+    rows = grating_rows("lum", LUM, "luminance", np.nan)
+    for az in azimuths:
+        kappa = np.cos(np.deg2rad(az)) * LM_AXIS + np.sin(np.deg2rad(az)) * S_AXIS
+        rows += grating_rows("iso", kappa, f"dkl({az:g},0)", az)
+    w, amp = np.array([0.0, 1.0, np.sqrt(0.5)]), gabor(0.5, 2.0, 30.0)
+    values = np.array([[respond(w, amp, "simple", r["sf_cpd"], r["orientation_deg"], r["phase_deg"], r["kappa"])
+                        for r in rows]])
+    params = pd.DataFrame(rows).drop(columns="kappa")
+    coords = {c: ("stimulus", params[c].to_numpy()) for c in params}
+    coords.update(layer=("unit", ["conv1"]), channel=("unit", [0]))
+    ds = as_dataset(xr.DataArray(values, dims=("unit", "stimulus"), coords=coords), [0.0])
+    roles = AnalysisRoles(luminance_gratings="lum", chromatic_gratings="iso")
+    t = characterise_layer(ds, roles, fits=False).iloc[0]
+    assert t["preferred_dkl_azimuth_deg"] == pytest.approx(135.0, abs=1e-9)
