@@ -266,3 +266,18 @@ def test_channels_last_on_the_cpu_changes_responses_only_by_rounding(resnet_v1):
     cy, cx = rec.receptive_field.centre_index
     expected = maps[0][:, :, cy, cx]
     torch.testing.assert_close(rec.record(rec.crop(x)), expected, rtol=0, atol=1e-5 * expected.abs().max())
+
+
+def test_asymmetric_strides_align_the_crop_on_each_axis():
+    """A 5 x 7 conv with strides (2, 3) then a 3 x 3 conv: jumps 2 (rows) and 3 (columns), so the crop starts on a
+    multiple of 2 in y and of 3 in x, and reproduces the whole image's responses for units off the centre."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, (5, 7), stride=(2, 3), padding=(2, 3)), nn.ReLU(),
+                        nn.Conv2d(4, 4, 3, padding=1))
+    model = wrap(net, input_size=48)
+    x = torch.rand(3, 3, 48, 48, generator=torch.Generator().manual_seed(3))
+    for offset in [(0, 1), (3, -3), (-5, 4)]:   # fields start at x = 21, 9, 30 px: odd, so not on the rows' jump
+        rec = CentreUnitRecorder(model, "2", response="output", positions=[offset])
+        y0, y1, x0, x1 = rec.crop_box
+        assert rec.receptive_field.jump == (2, 3) and y0 % 2 == 0 and x0 % 3 == 0 and x0 > 0
+        torch.testing.assert_close(rec.record(rec.crop(x)), rec.record_full(x), rtol=1e-6, atol=1e-6)
