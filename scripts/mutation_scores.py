@@ -1,0 +1,54 @@
+"""Mutation score per module from mutmut's results in mutants/ (after `make mutation`; docs/testing.md).
+
+score = killed / (killed + survived), timeouts counted as killed; mutants listed in docs/testing.md as equivalent
+are left out (EQUIVALENT below), mutants no test reaches count as survivors, mutants not yet run are reported
+apart.
+
+Usage: python scripts/mutation_scores.py [--survivors]
+"""
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+#: Mutants that cannot change behaviour, each with its reason in docs/testing.md ("Equivalent mutants").
+EQUIVALENT: set[str] = set()
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",
+          24: "timeout", 152: "timeout", 255: "timeout", None: "not run"}
+
+
+def main(argv: list[str]) -> int:
+    metas = sorted(Path("mutants/src").rglob("*.py.meta"))
+    if not metas:
+        print("v1lab: error: mutants/: no mutmut results, expected a `make mutation` run first", file=sys.stderr)
+        return 2
+    print(f"{'module':<44}{'killed':>8}{'survived':>10}{'no tests':>10}{'equiv.':>8}{'not run':>9}{'score':>8}")
+    survivors, total = [], Counter()
+    for meta in metas:
+        module = meta.relative_to("mutants/src").as_posix()[:-len(".py.meta")].replace("/", ".")
+        count = Counter()
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            status = "equivalent" if name in EQUIVALENT else STATUS.get(code, "suspicious")
+            count["killed" if status == "timeout" else status] += 1
+            if status in ("survived", "no tests", "suspicious"):
+                survivors.append(name)
+        if not sum(count.values()):
+            continue
+        total.update(count)
+        tested = count["killed"] + count["survived"] + count["no tests"] + count["suspicious"]
+        score = f"{100 * count['killed'] / tested:.1f}%" if tested else "-"
+        print(f"{module:<44}{count['killed']:>8}{count['survived'] + count['suspicious']:>10}{count['no tests']:>10}"
+              f"{count['equivalent']:>8}{count['not run']:>9}{score:>8}")
+    tested = total["killed"] + total["survived"] + total["no tests"] + total["suspicious"]
+    if tested:
+        print(f"{'total':<44}{total['killed']:>8}{total['survived'] + total['suspicious']:>10}{total['no tests']:>10}"
+              f"{total['equivalent']:>8}{total['not run']:>9}{100 * total['killed'] / tested:>7.1f}%")
+    if "--survivors" in argv:
+        print("\n".join(sorted(survivors)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
