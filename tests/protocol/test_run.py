@@ -136,3 +136,32 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     for key in want:
         for var in want[key]:
             np.testing.assert_allclose(got[key][var], want[key][var], rtol=0, atol=0)
+
+
+def test_the_protocol_ppd_reaches_the_recorder_and_sf_scales_with_it(tmp_path):
+    """Full-field gratings at ppd 14 and at ppd 56 with four times the SFs are the same images in cycles/pixel, so
+    the recorded responses are equal and every SF in c/deg, the peak SF included, is four times larger at 56."""
+    out = {}
+    for ppd, sfs in ((14.0, [0.25, 0.5, 1.0, 2.0, 3.5]), (56.0, [1.0, 2.0, 4.0, 8.0, 14.0])):
+        stim = tmp_path / f"gratings_{ppd:g}.yaml"
+        stim.write_text(yaml.safe_dump({
+            "name": "gratings", "family": "grating", "fixed": {"contrast": 1.0},
+            "grid": {"orientation_deg": {"linspace": [0, 180], "num": 4, "endpoint": False}, "sf_cpd": sfs,
+                     "phase_deg": {"linspace": [0, 360], "num": 4, "endpoint": False}}}))
+        path = tmp_path / f"ppd_{ppd:g}.yaml"
+        path.write_text(yaml.safe_dump({
+            "name": "ppd", "model": f"python:{HERE / 'tiny_net.py'}:make", "device": "cpu", "ppd": ppd,
+            "layers": [{"name": "relu", "label": "conv1"}], "stimuli": [str(stim)],
+            "analyses": {"roles": {"luminance_gratings": "gratings"}},
+            "output": {"root": str(tmp_path / "runs"), "report": False}}))
+        run = tmp_path / f"run_{ppd:g}"
+        assert main(["run", str(path), "--out", str(run), "--no-progress"]) == 0
+        out[ppd] = load_layer(run / "responses" / "conv1.nc"), pd.read_csv(run / "units.csv")
+    (low, low_units), (high, high_units) = out[14.0], out[56.0]
+    assert (low.attrs["ppd"], high.attrs["ppd"]) == (14.0, 56.0)
+    np.testing.assert_allclose(np.asarray(high.attrs["rf_size_deg"]) * 4, low.attrs["rf_size_deg"], rtol=1e-12)
+    np.testing.assert_allclose(high["responses"].values, low["responses"].values, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(high["sf_cpd"].values, 4 * low["sf_cpd"].values)
+    live = low_units["peak_sf_cpd"].notna()
+    assert live.sum() >= 4
+    np.testing.assert_allclose(high_units["peak_sf_cpd"][live], 4 * low_units["peak_sf_cpd"][live], rtol=1e-9)
