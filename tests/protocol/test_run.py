@@ -155,7 +155,7 @@ def test_the_protocol_ppd_reaches_the_recorder_and_sf_scales_with_it(tmp_path):
             "analyses": {"roles": {"luminance_gratings": "gratings"}},
             "output": {"root": str(tmp_path / "runs"), "report": False}}))
         run = tmp_path / f"run_{ppd:g}"
-        assert main(["run", str(path), "--out", str(run), "--no-progress"]) == 0
+        assert main(["run", str(path), "--out", str(run), "--no-progress", "--trust-code"]) == 0
         out[ppd] = load_layer(run / "responses" / "conv1.nc"), pd.read_csv(run / "units.csv")
     (low, low_units), (high, high_units) = out[14.0], out[56.0]
     assert (low.attrs["ppd"], high.attrs["ppd"]) == (14.0, 56.0)
