@@ -39,3 +39,22 @@ def test_preferred_azimuth_near_the_wrap_is_kept(axial, period, offset):
     got = preferred_dkl_azimuth(1.0 + np.cos(m * np.deg2rad(az - offset)), az, axial=axial)
     assert 0.0 <= got < period
     assert (got - offset + period / 2) % period - period / 2 == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ratios_of_peaks_below_one():
+    """Amplitudes are in response units, not normalised: a denominator peak of 0.4 still divides."""
+    assert chromatic_ratio([0.1, 0.2], [0.4, 0.3]) == pytest.approx(0.5)
+    assert uniform_field_ratio([0.3, 0.05], [0.4]) == pytest.approx(0.75)
+    assert uniform_field_ratio([0.3], [0.0]) == np.inf and np.isnan(uniform_field_ratio([-0.1], [0.0]))
+
+
+@pytest.mark.parametrize("metric, names", [(chromatic_ratio, ("chromatic_responses", "luminance_responses")),
+                                           (uniform_field_ratio, ("uniform_responses",
+                                                                  "chromatic_grating_responses"))])
+def test_bad_responses_are_named_in_the_error(metric, names):
+    from v1lab.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match=rf"^`{names[0]}`: expected finite values"):
+        metric([np.nan, 1.0], [1.0])
+    with pytest.raises(AnalysisError, match=rf"^`{names[1]}`: expected finite values"):
+        metric([1.0], [1.0, np.inf])

@@ -188,3 +188,23 @@ def test_bandwidth_invariant_to_scaling_and_sample_order(r, k):
     assert (np.isnan(bw) and np.isnan(again)) or again == pytest.approx(bw, abs=1e-6)
     if not np.isnan(bw):
         assert 0.0 < bw <= 90.0
+
+
+@pytest.mark.parametrize("thetas, peak", [([0.0, 45.0, 90.0, 135.0], 135.0), ([90.0, 135.0, 180.0, 225.0], 180.0),
+                                          ([10.0, 100.0], 100.0)])
+def test_orthogonal_preferred_ratio_on_the_axial_circle(thetas, peak):
+    """The orthogonal of a peak at 135 deg is 45 deg; orientations given beyond 180 deg are the same axes; two
+    orientations 90 deg apart are enough; responses below 1 are not special."""
+    thetas = np.asarray(thetas)
+    r = 0.2 + 0.3 * np.cos(np.deg2rad(thetas - peak)) ** 2
+    assert orthogonal_preferred_ratio(r, thetas) == pytest.approx(0.2 / 0.5, rel=1e-12)
+
+
+def test_orthogonal_preferred_ratio_edge_cases():
+    assert np.isnan(orthogonal_preferred_ratio(np.zeros(4), [0.0, 45.0, 90.0, 135.0]))
+    with pytest.raises(AnalysisError, match="orthogonal orientation 90 deg"):   # 0.5 deg off: not the orthogonal
+        orthogonal_preferred_ratio([1.0, 0.5, 0.2, 0.4], [0.0, 45.0, 90.5, 135.0])
+    with pytest.raises(AnalysisError, match="^`responses`: expected at least 2 samples"):
+        orthogonal_preferred_ratio([1.0], [0.0])
+    with pytest.raises(AnalysisError, match="^`orientations_deg`: expected finite"):
+        orthogonal_preferred_ratio([1.0, 0.5], [0.0, np.nan])
