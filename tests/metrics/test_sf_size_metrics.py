@@ -9,6 +9,7 @@ from v1lab.metrics import (
     grating_summation_field,
     peak_spatial_frequency,
     spatial_frequency_bandwidth,
+    spatial_frequency_falloff,
     surround_suppression_index,
 )
 
@@ -78,3 +79,20 @@ def test_no_suppression_gives_zero_si():
 def test_duplicate_sizes_raise():
     with pytest.raises(AnalysisError, match="distinct"):
         surround_suppression_index([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
+
+
+def test_falloff_of_one_curve_and_of_a_spike_with_and_without_smoothing():
+    """A one-sample spike of 1 on a floor of 0.68: the raw samples fall below 1/sqrt2 of the peak on both sides;
+    Brain-Score's window lowers the peak to (0.136 + 1 + 0.136) / 1.4 = 0.909 and the floor stays above 0.707 of it."""
+    sf = 2.0 ** np.arange(7.0) / 4
+    spike = np.where(np.arange(7) == 3, 1.0, 0.68)
+    below, above, edge = spatial_frequency_falloff(spike, sf)              # one curve: one value each
+    assert np.ndim(below) == 0 and not below and not above and not edge
+    below, above, _ = spatial_frequency_falloff(spike, sf, smoothing=False)
+    assert below and above
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, 1.5, -0.2])
+def test_falloff_threshold_is_a_fraction(threshold):
+    with pytest.raises(AnalysisError, match=r"^`threshold`: expected a fraction in \(0, 1\)"):
+        spatial_frequency_falloff(np.ones(5), 2.0 ** np.arange(5.0), threshold=threshold)
