@@ -58,3 +58,17 @@ def test_bad_responses_are_named_in_the_error(metric, names):
         metric([np.nan, 1.0], [1.0])
     with pytest.raises(AnalysisError, match=rf"^`{names[1]}`: expected finite values"):
         metric([1.0], [1.0, np.inf])
+
+
+def test_preferred_azimuth_scale_free_vanishing_sum_and_inputs():
+    """The vector sum vanishes relative to the responses' scale: opposite directions with equal responses of 1e6
+    cancel to rounding (NaN), while a single response of 1e-20 still points somewhere; two samples suffice."""
+    from v1lab.errors import AnalysisError
+
+    assert np.isnan(preferred_dkl_azimuth([1e6, 1e6], [0.0, 180.0]))
+    assert preferred_dkl_azimuth([1e-20, 0.0], [30.0, 210.0]) == pytest.approx(30.0)
+    assert preferred_dkl_azimuth([1.0, 0.0], [40.0, 100.0]) == pytest.approx(40.0)
+    with pytest.raises(AnalysisError, match="^`responses`: expected at least 2 samples"):
+        preferred_dkl_azimuth([1.0], [0.0])
+    with pytest.raises(AnalysisError, match="^`azimuths_deg`: expected finite"):
+        preferred_dkl_azimuth([1.0, 2.0], [0.0, np.nan])
