@@ -96,3 +96,17 @@ def test_falloff_of_one_curve_and_of_a_spike_with_and_without_smoothing():
 def test_falloff_threshold_is_a_fraction(threshold):
     with pytest.raises(AnalysisError, match=r"^`threshold`: expected a fraction in \(0, 1\)"):
         spatial_frequency_falloff(np.ones(5), 2.0 ** np.arange(5.0), threshold=threshold)
+
+
+def test_falloff_of_planted_band_low_and_high_pass_curves():
+    """Curves of height 3 at 7 octave steps: a log-Gaussian (peak at the middle sample) falls
+    on both sides; a decaying exponential (peak at the lowest SF) only above, with its peak at the edge; its mirror
+    image; a silent and a negative curve have no positive value, so nothing is observed."""
+    sf = 2.0 ** np.arange(7.0) / 4
+    k = np.arange(7.0)
+    band, low = 3 * np.exp(-(k - 3) ** 2 / 2), 3 * np.exp(-k / 1.5)
+    curves = np.stack([band, low, low[::-1], np.zeros(7), -np.ones(7)])
+    below, above, edge = spatial_frequency_falloff(curves, sf, smoothing=False)
+    assert below.tolist() == [True, False, True, False, False]
+    assert above.tolist() == [True, True, False, False, False]
+    assert edge.tolist() == [False, True, True, False, False]
