@@ -13,7 +13,14 @@ from collections import Counter
 from pathlib import Path
 
 #: Mutants that cannot change behaviour, each with its reason in docs/testing.md ("Equivalent mutants").
-EQUIVALENT: set[str] = set()
+EQUIVALENT = {
+    "v1lab.metrics.chromatic.x__peak_ratio__mutmut_21",
+    "v1lab.metrics.chromatic.x__peak_ratio__mutmut_26",
+    "v1lab.metrics.chromatic.x_preferred_dkl_azimuth__mutmut_45",
+    "v1lab.metrics.orientation.x_orthogonal_preferred_ratio__mutmut_31",
+    "v1lab.metrics.orientation.x_orthogonal_preferred_ratio__mutmut_38",
+    "v1lab.metrics.orientation.x_orthogonal_preferred_ratio__mutmut_54",
+}
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",
           24: "timeout", 152: "timeout", 255: "timeout", None: "not run"}
