@@ -34,7 +34,7 @@ def test_the_root_is_not_a_layer(net):
 
 
 def test_response_modes():
-    assert RESPONSE_MODES == ("output", "post_relu", "pre_relu")
+    assert RESPONSE_MODES == ("output", "post_relu", "pre_relu", "shortcut", "residual", "sum")
     assert check_response_mode("pre_relu") == "pre_relu"
     with pytest.raises(LayerError, match="'relu'.*expected one of"):
         check_response_mode("relu")

@@ -169,3 +169,11 @@ def check_layers(prepared: PreparedRun, module) -> None:
             resolve_layer(module, name)
         except LayerError as exc:
             raise ProtocolError(f"{prepared.source}: field '{key}': {exc}") from None
+    from v1lab.recording.blocks import BLOCK_MODES, residual_block
+
+    for i, spec in enumerate(prepared.protocol.layers):
+        if spec.response in BLOCK_MODES:
+            try:
+                residual_block(module, spec.name)
+            except LayerError as exc:
+                raise ProtocolError(f"{prepared.source}: field 'layers.{i}.response': {exc}") from None

@@ -32,7 +32,7 @@ __all__ = [
     "Protocol",
 ]
 
-ResponseMode = Literal["pre_relu", "post_relu", "output"]
+ResponseMode = Literal["pre_relu", "post_relu", "output", "shortcut", "residual", "sum"]
 
 
 class _Strict(BaseModel):
@@ -43,7 +43,8 @@ class LayerSpec(_Strict):
     """One recorded layer: a dotted module name and the response mode (see docs/recording.md)."""
 
     name: str = Field(min_length=1, description="dotted module name, e.g. conv1, layer2.3, layer3.0.conv2")
-    response: ResponseMode = Field("post_relu", description="response before or after the ReLU")
+    response: ResponseMode = Field("post_relu", description="response before or after the ReLU, or a residual "
+                                   "block's shortcut, residual branch or their sum before its ReLU")
     label: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_.-]+$",
         description="name used in tables and files (default: the module name), e.g. 'conv1' for module 'relu'",

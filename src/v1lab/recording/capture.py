@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from v1lab.errors import RecordingError
+from v1lab.recording.blocks import BLOCK_MODES, BlockHooks
 
 __all__ = ["UnitCapture"]
 
@@ -27,8 +28,8 @@ class UnitCapture:
         The network (takes normalised input).
     layer : str
         Dotted name of the target module (already resolved by the caller).
-    response : {"output", "post_relu", "pre_relu"}
-        See :mod:`v1lab.recording.layers`.
+    response : {"output", "post_relu", "pre_relu", "shortcut", "residual", "sum"}
+        See :mod:`v1lab.recording.layers` and, for the parts of a residual block, :mod:`v1lab.recording.blocks`.
     positions : sequence of (int, int)
         ``(row, column)`` indices in the layer's feature map; ``None`` keeps the whole map.
     truncate : bool
@@ -78,7 +79,9 @@ class UnitCapture:
             raise RecordingError(
                 f"layer {self.layer!r} returns a {kind}; expected a 4-d (N, C, H, W) feature map"
             )
-        if self.response == "pre_relu" and output is self._relu_out and self._relu_in is not None:
+        if self._block is not None:
+            picked = self._block.pick(self.response, output)
+        elif self.response == "pre_relu" and output is self._relu_out and self._relu_in is not None:
             picked = self._relu_in
         else:
             picked = self._select(output)
@@ -91,7 +94,11 @@ class UnitCapture:
     def __enter__(self):
         self._relu_in = None
         self._relu_out = None
-        if self.response == "pre_relu":
+        self._block = None
+        if self.response in BLOCK_MODES:
+            self._block = BlockHooks(self.root, self.layer, self._select)
+            self._handles += self._block.register()
+        elif self.response == "pre_relu":
             for m in self.target.modules():
                 if isinstance(m, nn.ReLU):
                     self._handles.append(m.register_forward_pre_hook(self._relu_pre))
@@ -103,7 +110,7 @@ class UnitCapture:
         for h in self._handles:
             h.remove()
         self._handles.clear()
-        self._relu_in = self._relu_out = None
+        self._relu_in = self._relu_out = self._block = None
         return False
 
     def run(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,10 @@ is recorded:
     stage such as ``layer2``: the same for its last block; a ReLU module: its input). For a module whose
     output is not the output of a ReLU it ran (``conv1``, ``bn1``, ``maxpool``, ``layer3.0.conv2``) it
     is the output, as in ``output``.
+``shortcut``, ``residual``, ``sum``
+    The parts of a residual block (or of a stage's last block) at the same units: the identity or projection
+    path, the branch before the addition, and their sum before the block's final ReLU
+    (:mod:`v1lab.recording.blocks`).
 """
 
 import difflib
@@ -25,7 +29,7 @@ from v1lab.errors import LayerError
 
 __all__ = ["RESPONSE_MODES", "layer_names", "resolve_layer", "check_response_mode"]
 
-RESPONSE_MODES = ("output", "post_relu", "pre_relu")
+RESPONSE_MODES = ("output", "post_relu", "pre_relu", "shortcut", "residual", "sum")
 
 
 def layer_names(module: nn.Module) -> list[str]:

@@ -44,6 +44,7 @@ import torch
 from v1lab.errors import RecordingError
 from v1lab.recording.capture import UnitCapture
 from v1lab.recording._folding import fold_batch_norms
+from v1lab.recording.blocks import BLOCK_MODES, residual_block
 from v1lab.recording.batching import map_batches, resolve_device
 from v1lab.recording.layers import check_response_mode, resolve_layer
 from v1lab.recording.receptive_field import ReceptiveField, receptive_field
@@ -73,8 +74,9 @@ class CentreUnitRecorder:
         (``normalize(x)`` for display RGB in [0, 1], ``input_size`` in pixels).
     layer : str
         Dotted module name (see :mod:`v1lab.recording.layers`).
-    response : {"post_relu", "output", "pre_relu"}
-        Which tensor of the layer is recorded (see :mod:`v1lab.recording.layers`).
+    response : {"post_relu", "output", "pre_relu", "shortcut", "residual", "sum"}
+        Which tensor of the layer is recorded (see :mod:`v1lab.recording.layers`; the last three, the parts of a
+        residual block, :mod:`v1lab.recording.blocks`).
     device : str or torch.device
         ``"cpu"``, ``"cuda[:N]"`` or ``"auto"``; the module is moved there (in place).
     positions : "centre" or sequence of (int, int)
@@ -115,6 +117,8 @@ class CentreUnitRecorder:
         self.layer = layer
         self.response = check_response_mode(response)
         resolve_layer(module, layer)
+        if self.response in BLOCK_MODES:
+            residual_block(module, layer)  # a one-line LayerError for a module without a shortcut and a branch
         self.device = resolve_device(device)
         if memory_format is None:
             memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
