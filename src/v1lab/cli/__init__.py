@@ -23,6 +23,8 @@ COMMANDS = (
     "v1lab.cli.agree_cmd",
     "v1lab.cli.preferred_cmd",
     "v1lab.cli.schema_cmd",
+    "v1lab.cli.dissect_cmd",
+    "v1lab.cli.block_drop_cmd",
 )
 
 

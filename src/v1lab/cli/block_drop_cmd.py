@@ -13,7 +13,8 @@ def add_parser(sub) -> None:
         help="top-1 accuracy with one residual block's branch removed at a time (shortcut kept)",
         description="Drop each residual block of a ResNet in turn (y = relu(shortcut(x)); an identity block becomes "
         "the identity) and measure top-1 on an ImageNet-style folder against the intact network on the same photos: "
-        "Wilson intervals, exact McNemar and Wilcoxon tests with Holm's correction across blocks (docs/skip_connections.md). "
+        "Wilson intervals, exact McNemar and Wilcoxon tests with Holm's correction across blocks "
+        "(docs/skip_connections.md). "
         "Writes block_drop.csv, block_drop.png and manifest.json into a new folder.",
     )
     p.add_argument("--model", default="resnet50-caffe", help="model spec (default: resnet50-caffe)")
@@ -44,8 +45,9 @@ def _run(args) -> int:
                           progress=not args.no_progress, argv=sys.argv)
     table = pd.read_csv(path / "block_drop.csv")
     for _, r in table.iterrows():
-        extra = "" if r["block"] == "intact" else (f"  delta {100 * r['delta_top1']:+.1f} points, McNemar p (Holm) "
-                                                   f"{r['mcnemar_p_holm']:.3g}" + ("  [downsampling]" if r["downsampling"] else ""))
+        extra = "" if r["block"] == "intact" else (
+            f"  delta {100 * r['delta_top1']:+.1f} points, McNemar p (Holm) {r['mcnemar_p_holm']:.3g}"
+            + ("  [downsampling]" if r["downsampling"] else ""))
         print(f"{r['block']:>10}: top-1 {r['top1']:.3f} [{r['top1_ci_low']:.3f}, {r['top1_ci_high']:.3f}]{extra}")
     print(f"v1lab: block-drop results in {path}")
     return 0

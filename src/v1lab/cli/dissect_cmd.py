@@ -1,4 +1,4 @@
-"""``v1lab dissect``: each residual block's shortcut, residual branch, sum and output characterised at the same units."""
+"""``v1lab dissect``: each residual block's shortcut, residual branch, sum and output, characterised at one unit."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from v1lab.compare.stats import fraction_tests, holm, metric_tests
 from v1lab.population import population_long
 from v1lab.protocol.portable import portable_protocol
