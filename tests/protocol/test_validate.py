@@ -14,8 +14,8 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 TINY = f"python:{HERE / 'tiny_net.py'}:make"
 #: The protocols the repository ships; a stray file in protocols/ is not one of them.
-SHIPPED = ("cavanaugh2002.yaml", "devalois1982.yaml", "johnson2001.yaml", "kobayashi2020.yaml", "quick.yaml",
-           "ringach2002.yaml")
+SHIPPED = ("cavanaugh2002.yaml", "devalois1982.yaml", "johnson2001.yaml", "kobayashi2020.yaml",
+           "kobayashi2020_quick.yaml", "quick.yaml", "ringach2002.yaml", "skip_quick.yaml")
 
 
 def _grating(**fixed):

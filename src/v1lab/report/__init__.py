@@ -8,6 +8,7 @@
 
 from v1lab.report._methods import metric_definitions, references_used
 from v1lab.report._run import TABLES, RunData, read_run_data, selected_references
+from v1lab.report._save import save_figure
 from v1lab.report._tables import format_value, table_html
 from v1lab.report.build import build_report
 from v1lab.report.figures import (plot_class_fractions, plot_ppd_sensitivity, plot_reference_distributions,
@@ -23,5 +24,5 @@ __all__ = [
     "plot_reference_distributions", "plot_class_fractions", "plot_score_heatmap", "plot_ppd_sensitivity",
     "plot_macaque_fractions", "plot_tuning_examples", "representative_units", "plot_stimulus_sheet",
     "receptive_field_table", "plot_gallery_pages", "plot_filter_labels", "axis_label",
-    "format_value", "table_html", "metric_definitions", "references_used",
+    "format_value", "table_html", "metric_definitions", "references_used", "save_figure",
 ]
