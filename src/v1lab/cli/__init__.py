@@ -26,6 +26,7 @@ COMMANDS = (
     "v1lab.cli.dissect_cmd",
     "v1lab.cli.block_drop_cmd",
     "v1lab.cli.compare_cmd",
+    "v1lab.cli.sweep_cmd",
 )
 
 
