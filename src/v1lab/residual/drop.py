@@ -4,9 +4,10 @@ Veit, Wilber & Belongie (2016) delete single residual modules of trained ResNets
 :math:`y = \\mathrm{relu}(F(x) + S(x))` becomes :math:`y = \\mathrm{relu}(S(x))`. For an identity shortcut its input
 already passed a ReLU (:math:`x \\ge 0`), so the dropped block is the identity, :math:`y = x`: the path through the
 block is removed and the path around it kept, as in their lesion study. For a projection shortcut (the first block of
-each stage: a strided 1x1 convolution and batch norm) v1lab keeps the projection and the block's ReLU,
-:math:`y = \\mathrm{relu}(S(x))`, so the map keeps its size and width. Whether Veit et al. treated their downsampling
-blocks this way could not be checked from the text available here (docs/skip_connections.md).
+each stage: a 1x1 convolution, strided from the second stage on, and batch norm) v1lab keeps the projection and
+the block's ReLU, :math:`y = \\mathrm{relu}(S(x))`, so the map keeps its size and width. Whether Veit
+et al. treated their downsampling blocks this way could not be checked from the text available here
+(docs/skip_connections.md).
 
 Every block is dropped on the same images, so each is compared with the intact network by paired tests
 (:func:`v1lab.lesion.compare_paired`: exact McNemar for top-1, Wilcoxon for the correct-class log-probability,
