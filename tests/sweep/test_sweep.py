@@ -81,6 +81,7 @@ def test_tasks_need_trust_and_get_absolute_specs(tmp_path):
     assert tasks[0].spec == f"python:{tmp_path / 'factories.py'}:make"
 
 
+@pytest.mark.slow
 def test_a_killed_task_is_recorded_the_others_finish_and_a_resume_completes_it(tmp_path, capsys):
     path = _write(tmp_path)
     started = time.perf_counter()

@@ -10,6 +10,7 @@ or the caller has already called ``ray.init``.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -37,8 +38,6 @@ def task_state(folder: Path) -> str:
     manifest = folder / "manifest.json"
     if not manifest.is_file():
         return "new"
-    import json
-
     try:
         status = json.loads(manifest.read_text(encoding="utf-8")).get("status")
     except (OSError, ValueError):

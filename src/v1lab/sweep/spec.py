@@ -21,6 +21,7 @@ code from a file, so a sweep naming one is refused unless the caller trusts it (
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,6 @@ def sweep_tasks(sweep: Sweep, folder: Path, protocol_layers: list, *, trust_code
 
 
 def _default_label(spec: str) -> str:
-    import re
-
     kind, sep, rest = spec.partition(":")
     if sep and kind in ("python", "checkpoint"):
         rest = rest.split("?")[0]
