@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from v1lab.errors import ProtocolError
-from v1lab.protocol.schema import read_yaml
+from v1lab.safe_yaml import read_yaml
 from v1lab.protocol.stimulus_files import find_stimulus_file
 
 __all__ = ["portable_protocol"]

@@ -30,13 +30,13 @@ def run_sweep(path, *, out=None, address: str | None = None, trust_code: bool = 
     """
     from v1lab.protocol import prepare_run
     from v1lab.protocol.portable import portable_protocol
-    from v1lab.protocol.schema import apply_overrides
+    from v1lab.protocol.loading import apply_overrides
     from v1lab.runs import write_text
 
     sweep, file = load_sweep(path)
     protocol_path = (file.parent / sweep.protocol).resolve()
     protocol = apply_overrides(portable_protocol(protocol_path), sweep.overrides)
-    prepared = prepare_run(protocol)  # every check of the protocol before any task starts
+    prepared = prepare_run(protocol, trust_code=trust_code)  # every check of the protocol before any task starts
     tasks = sweep_tasks(sweep, file.parent, protocol.get("layers") or [], trust_code=trust_code)
     root = Path(out) if out is not None else Path("runs") / (sweep.name or file.stem)
     root.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from v1lab.errors import ProtocolError
-from v1lab.protocol.schema import layer_entry, read_yaml
+from v1lab.protocol.schema import layer_entry
+from v1lab.safe_yaml import read_yaml
 
 __all__ = ["ModelEntry", "Resources", "Sweep", "Task", "load_sweep", "sweep_tasks"]
 
