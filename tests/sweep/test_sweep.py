@@ -30,7 +30,8 @@ PARTS = {parts!r}
 
 
 class Killer(TinyResNet):
-    """Kills its own worker process once, in the middle of a layer's recording (after a set was saved)."""
+    """Kills its own worker process once, in the middle of layer1's recording (after a set was saved); tasks run
+    one at a time, so the worker killed is the one recording killer/layer1."""
 
     def forward(self, x):
         if glob.glob(PARTS) and not os.path.exists(MARKER):
@@ -66,7 +67,7 @@ def _write(tmp_path: Path) -> Path:
     sweep = {"name": "tiny", "protocol": "protocol.yaml",
              "models": [{"spec": "python:factories.py:make", "label": "plain"},
                         {"spec": "python:factories.py:make_killer", "label": "killer"}],
-             "resources": {"num_cpus": 1, "num_gpus": 0}}
+             "resources": {"num_cpus": 2, "num_gpus": 0}}  # one task at a time on the test's 2-CPU Ray
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(sweep))
     return path
