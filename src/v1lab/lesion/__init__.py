@@ -16,8 +16,8 @@ from v1lab.lesion.inactivity import DEFINITIONS, NaturalStats, inactive_channels
 from v1lab.lesion.sets import (NULLS, LesionSet, class_sets, inactive_sets, match_quality, match_strata,
                                matched_controls, random_controls, read_class_groups, single_unit_sets)
 from v1lab.lesion.silencing import ChannelSilencer, SplitNetwork, find_silenced_module, silence, split_network
-from v1lab.lesion.stats import (NullSummary, Outcomes, PairedComparison, compare_paired, compare_to_null,
-                                paired_difference_ci, permutation_p, verdict)
+from v1lab.lesion.null import NullSummary, compare_to_null, permutation_p, verdict
+from v1lab.lesion.stats import Outcomes, PairedComparison, compare_paired, paired_difference_ci
 
 __all__ = [
     "LesionAnalysis", "analyse_lesions", "training_overlap_note",

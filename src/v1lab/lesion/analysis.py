@@ -8,7 +8,7 @@ The design (docs/lesion.md, "Statistics"):
 * **Secondary tests**: McNemar on top-5, Wilcoxon on the correct-class log-probability (effect: the mean
   change with a bootstrap interval), and, for each tested set (inactive or class group) and each null, two
   Monte-Carlo p-values (top-1 and log-probability changes against the null sets; effect: the tested set's
-  rank among them with a Wilson interval, :func:`v1lab.lesion.stats.compare_to_null`).
+  rank among them with a Wilson interval, :func:`v1lab.lesion.null.compare_to_null`).
 * **Nulls**: ``matched``, sets matched to the tested set on the property that defines it
   (:func:`v1lab.lesion.sets.matched_controls`: the filter norm for the ``filter_norm`` set, ... and
   ``class_property`` for a class group), and ``random-active``, uniform sets of the units outside it
@@ -32,7 +32,8 @@ from statsmodels.stats.multitest import multipletests
 from v1lab.errors import AnalysisError
 from v1lab.lesion.config import LesionConfig
 from v1lab.lesion.sets import NULLS, LesionSet, match_quality, match_strata
-from v1lab.lesion.stats import NullSummary, PairedComparison, compare_to_null, null_prefix, verdict
+from v1lab.lesion.null import NullSummary, compare_to_null, null_prefix, verdict
+from v1lab.lesion.stats import PairedComparison
 
 __all__ = ["LesionAnalysis", "PAIRED_TESTS", "matching_property", "analyse_lesions", "training_overlap_note"]
 
@@ -50,7 +51,7 @@ class LesionAnalysis:
     ----------
     lesions : DataFrame
         ``lesion.csv``: one row per lesioned set; Holm-adjusted ``*_holm`` columns on tested and single-unit
-        rows; per null (prefix ``matched_`` / ``random_active_``) the :class:`~v1lab.lesion.stats.NullSummary`
+        rows; per null (prefix ``matched_`` / ``random_active_``) the :class:`~v1lab.lesion.null.NullSummary`
         fields on tested rows; ``null`` names the null of each null set.
     matching : DataFrame
         ``matching.csv``: per tested set and null, the property matched on and how well the null matches it

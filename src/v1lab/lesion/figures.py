@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from v1lab.lesion.stats import null_prefix  # noqa: E402
+from v1lab.lesion.null import null_prefix  # noqa: E402
 from v1lab.runs.atomic import atomic_path  # noqa: E402
 
 __all__ = ["plot_single_units", "plot_null"]
