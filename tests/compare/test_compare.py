@@ -5,7 +5,7 @@ import re
 
 import pandas as pd
 import pytest
-from planted import planted_run
+from planted_runs import planted_run
 
 from v1lab.cli import main
 from v1lab.compare import compare_models, fraction_tests, holm, metric_tests, write_comparison
@@ -97,7 +97,7 @@ def test_command_line(runs, tmp_path, capsys):
 
 
 def test_group_tests_directly():
-    from planted import planted_units
+    from planted_runs import planted_units
 
     units = pd.concat([planted_units("a", 0.5, seed=4), planted_units("b", 0.5, seed=5)], ignore_index=True)
     tests = holm(fraction_tests(units, ["a", "b"]), metric_tests(units, ["a", "b"]))

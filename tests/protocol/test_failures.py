@@ -147,8 +147,11 @@ def test_a_real_small_filesystem(protocol, reference, tmp_path):
 
 def _start(protocol: Path, out: Path, delay: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "v1lab", "run", str(protocol), "--trust-code", "--no-progress", "--out", str(out)]
+    # SIGINT back to its default in the child: a shell that starts the suite in the background (`make test &`)
+    # leaves SIGINT ignored, and Python then never raises KeyboardInterrupt
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "TINY_NET_DELAY_S": delay}, start_new_session=True)
+                            env={**os.environ, "TINY_NET_DELAY_S": delay}, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for(path_glob, folder: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
