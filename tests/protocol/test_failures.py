@@ -33,7 +33,8 @@ def protocol(tmp_path_factory) -> Path:
     data = {"name": "failures", "model": MODEL, "device": "cpu", "layers": [{"name": "relu", "label": "conv1"}],
             "stimuli": [_inline("a", 2.0), _inline("b", 4.0), _inline("c", 6.0)],
             "analyses": {"roles": {"luminance_gratings": "a"}, "fits": False},
-            "output": {"root": str(tmp / "runs"), "formats": ["csv"], "report": False, "batch_size": 2}}
+            "output": {"root": str(tmp / "runs"), "formats": ["csv"], "report": False, "batch_size": 2,
+                       "max_memory": "1TB"}}  # batches of 2 whatever the worker holds (as in test_run.py)
     path = tmp / "p.yaml"
     path.write_text(yaml.safe_dump(data))
     return path

@@ -33,7 +33,10 @@ def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16) -> Path:
                                "chromatic_gratings": "isoluminant_osp_quick",
                                "matched_luminance_gratings": "gratings_osp_matched_quick",
                                "uniform_fields": "color_fields_quick"}},
-        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size},
+        # a budget no process reaches: the batches are batch_size whatever the worker already holds (under the
+        # default 2GB a pytest worker that has loaded ResNet-50 records one stimulus at a time, and another
+        # summation order changes responses in the last bit, which the resume test compares exactly)
+        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size, "max_memory": "1TB"},
     }
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(protocol))
