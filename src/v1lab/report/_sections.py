@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from v1lab.errors import RunFolderError
 from v1lab.report._blocks import Block, Section, caveat_block, figure_block, note_block, table_block
 from v1lab.report._draw import Drawn
 from v1lab.report._run import RunData
@@ -15,20 +14,12 @@ from v1lab.report.figures import safe_name
 from v1lab.report.fractions import fraction_rows
 from v1lab.report.galleries import PER_PAGE
 from v1lab.report.tuning import PANELS
+from v1lab.runs.run import read_table
 
 __all__ = ["EXTRA_FOLDERS", "sections"]
 
 #: Optional sub-folders written by other stages, embedded when present: folder -> section title.
 EXTRA_FOLDERS = {"preferred": "Preferred stimuli", "lesion": "Lesion experiments"}
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise RunFolderError(f"{path}: unreadable CSV ({str(exc).splitlines()[0]})") from None
 
 
 def _units_blocks(units: pd.DataFrame, max_rows: int) -> list[Block]:
@@ -52,7 +43,7 @@ def _extra_section(run_dir: Path, folder: str, title: str, max_rows: int, first:
         if path.suffix.lower() == ".png" and rel not in skip:
             blocks.append(figure_block(path, rel, root=run_dir))
         elif path.suffix.lower() == ".csv":
-            blocks.append(table_block(_read_table(path), rel, source=rel, max_rows=max_rows))
+            blocks.append(table_block(read_table(path), rel, source=rel, max_rows=max_rows))
     if len(blocks) == len(first):
         blocks.append(note_block(f"{folder}/ holds no figures or tables."))
     return Section(id=folder, title=title, intro=f"Results found in {folder}/ of the run folder.", blocks=blocks)

@@ -10,8 +10,8 @@
 
 from v1lab.runs.atomic import atomic_path, write_bytes, write_json, write_text
 from v1lab.runs.folder import STATUSES, RunFolder, package_versions
-from v1lab.runs.run import Run, load_run
+from v1lab.runs.run import Run, load_run, read_table
 from v1lab.runs.session import RunInterrupted, marking, recording, resume_command
 
-__all__ = ["RunFolder", "STATUSES", "Run", "load_run", "package_versions", "RunInterrupted", "recording",
+__all__ = ["RunFolder", "STATUSES", "Run", "load_run", "read_table", "package_versions", "RunInterrupted", "recording",
            "marking", "resume_command", "atomic_path", "write_bytes", "write_text", "write_json"]

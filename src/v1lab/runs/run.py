@@ -10,7 +10,17 @@ import pandas as pd
 from v1lab.errors import RunFolderError, UnitsTableError
 from v1lab.safe_yaml import load_yaml
 
-__all__ = ["Run", "load_run"]
+__all__ = ["Run", "load_run", "read_table"]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV table of a run: an empty file is an empty table, an unreadable one a one-line RunFolderError."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RunFolderError(f"{path}: unreadable CSV ({str(exc).splitlines()[0]})") from None
 
 
 class Run:
@@ -98,12 +108,7 @@ class Run:
         path = self.path / f"{name}.csv"
         if not path.is_file():
             raise RunFolderError(f"{path}: no such table (status {self.status!r})")
-        try:
-            return pd.read_csv(path)
-        except pd.errors.EmptyDataError:
-            return pd.DataFrame()
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise RunFolderError(f"{path}: unreadable CSV ({str(exc).splitlines()[0]})") from None
+        return read_table(path)
 
     @property
     def population(self) -> pd.DataFrame:
