@@ -2,7 +2,7 @@
 
 ``python memory_probe.py MAX_BATCH ROOM_MB`` records 256 gratings on a 64 x 64 canvas with batches sized by
 :func:`v1lab.recording.plan_memory` for a budget of the current resident set, the workspace and ``ROOM_MB``
-(``0``: no budget, the batch is ``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident
+(``0``: no plan at all, both batches are ``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident
 set (VmHWM, reset through ``/proc/self/clear_refs``) above the resident set at the start of the recording, in
 bytes.
 """
@@ -34,14 +34,17 @@ def main(max_batch: int, room_mb: float) -> dict:
         "orientation_deg": {"linspace": [0, 180], "num": 16, "endpoint": False},
         "sf_cpd": {"geomspace": [1, 8], "num": 4}, "phase_deg": [0, 90, 180, 270]}})
     rec.record(stim.render(rec.canvas, range(4)))  # warm-up: one-off allocations are not the batch's
-    budget = baseline_bytes(rec.device) + WORKSPACE_BYTES + room_mb * 1e6 if room_mb else float("inf")
-    plan = plan_memory(rec, int(min(budget, 2**62)), max_batch=max_batch)
+    if room_mb:
+        plan = plan_memory(rec, int(baseline_bytes(rec.device) + WORKSPACE_BYTES + room_mb * 1e6), max_batch=max_batch)
+        record_batch, render_batch, predicted = plan.record_batch, plan.render_batch, plan.peak - plan.baseline
+    else:
+        record_batch, render_batch, predicted = max_batch, max_batch, None
     with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
         fh.write("5")
     start = _status("VmRSS")
-    rec.record_set(stim, batch_size=plan.record_batch, render_batch_size=plan.render_batch)
-    return {"record_batch": plan.record_batch, "render_batch": plan.render_batch,
-            "predicted_rise": plan.peak - plan.baseline, "rise": _status("VmHWM") - start}
+    rec.record_set(stim, batch_size=record_batch, render_batch_size=render_batch)
+    return {"record_batch": record_batch, "render_batch": render_batch, "predicted_rise": predicted,
+            "rise": _status("VmHWM") - start}
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from recording_nets import wrap
 from torch import nn
 
 from v1lab.recording import CentreUnitRecorder, plan_memory
-from v1lab.recording.memory import WORKSPACE_BYTES, baseline_bytes, forward_bytes_per_stimulus
+from v1lab.recording.memory import (CPU_WORKING_SET_BYTES, WORKSPACE_BYTES, baseline_bytes,
+                                   forward_bytes_per_stimulus)
 from v1lab.stimuli.stimulus_set import RENDER_BYTES_PER_PIXEL
 
 HERE = Path(__file__).parent
@@ -47,6 +48,18 @@ def test_batches_fit_the_budget_and_never_exceed_the_batch_size():
     tight = plan_memory(rec, 1, max_batch=64)
     assert tight.record_batch == tight.render_batch == 1 and "below what one stimulus needs" in tight.note
 
+
+
+@pytest.mark.parametrize("c1, c2", [(16, 40), (1024, 8)])
+def test_cpu_batches_hold_at_most_the_working_set_of_activations(c1, c2):
+    rec = _recorder(c1, c2, max_batch=4096)
+    forward = forward_bytes_per_stimulus(rec)   # 5,600 B (first) or 204,800 B per stimulus (second)
+    plan = plan_memory(rec, 2**40, max_batch=4096)
+    fits = CPU_WORKING_SET_BYTES // forward     # 11,983 or 327 stimuli
+    assert plan.record_batch == min(4096, fits) and plan.forward_bytes == forward
+    assert (plan.record_batch + 1) * forward > CPU_WORKING_SET_BYTES or plan.record_batch == 4096
+    small = plan_memory(rec, 2**40, max_batch=7)  # the batch size still caps it
+    assert small.record_batch == 7
 
 def _probe(max_batch: int, room_mb: float) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": "1",

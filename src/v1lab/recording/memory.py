@@ -11,7 +11,8 @@ Python, torch, the model),
   two copies of the images (normalised, and in the network's memory order).
 
 :func:`plan_memory` picks the largest ``b`` (at most ``output.batch_size``) and ``r`` (at most ``b``) whose peak,
-``baseline + WORKSPACE_BYTES + b * image + max(r * render, b * (2 * image + forward))``, fits the budget;
+``baseline + WORKSPACE_BYTES + b * image + max(r * render, b * (2 * image + forward))``, fits the budget
+(on the CPU ``b`` is also kept to ``b * forward <= CPU_WORKING_SET_BYTES``, which is faster, see there);
 ``WORKSPACE_BYTES`` allows for what a forward pass allocates once whatever the batch (convolution scratch space,
 allocator slack: 30-45 MB on the CPU with resnet50-caffe's layer3 and a planted network). The peak does not grow
 with ``output.batch_size`` or with the number of stimuli (only the responses, ``n_stimuli x n_channels``
@@ -22,6 +23,8 @@ allocated there.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
 import sys
 import weakref
@@ -31,13 +34,20 @@ import torch
 
 from v1lab.stimuli.stimulus_set import RENDER_BYTES_PER_PIXEL
 
-__all__ = ["WORKSPACE_BYTES", "MemoryPlan", "baseline_bytes", "forward_bytes_per_stimulus", "plan_memory",
-           "format_bytes"]
+__all__ = ["WORKSPACE_BYTES", "CPU_WORKING_SET_BYTES", "MemoryPlan", "baseline_bytes", "peak_live_bytes",
+           "forward_bytes_per_stimulus", "working_set_batch", "plan_memory", "format_bytes",
+           "release_free_memory"]
 
 _FLOAT = 4           # bytes of a float32
 #: Bytes allowed for one-off allocations of rendering and recording, independent of the batch (module docs).
 WORKSPACE_BYTES = 64 * 2**20
 _PROBE = 2           # stimuli in the probe batch of forward_bytes_per_stimulus
+#: On the CPU, the most bytes of activations one recorded batch may hold. Bigger batches ran slower per stimulus
+#: on a 2-core AMD EPYC (32 MiB L3): through resnet50-caffe's layer2 and layer3, batches of 64 took 1.36x and 1.47x
+#: the time per stimulus of the fastest (4 stimuli, 7.5 and 32 MB); up to 64 MB the excess stayed within 1.24x and
+#: 1.06x, and conv1 and layer1 batches under 64 MB were the fastest measured (``python -m benchmarks record_batch``,
+#: ``benchmarks/results/record_batch.csv``, 2026-11-30).
+CPU_WORKING_SET_BYTES = 64 * 2**20
 
 
 def format_bytes(n: float) -> str:
@@ -62,6 +72,31 @@ def baseline_bytes(device: torch.device) -> int:
         return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (OSError, AttributeError):
+        return None
+
+
+def release_free_memory() -> bool:
+    """Hand the C heap's free pages back to the operating system (glibc ``malloc_trim(0)``, man 3 malloc_trim).
+
+    glibc serves blocks under its mmap threshold from its heaps, and raises that threshold to the largest block
+    freed so far (up to 32 MiB on 64-bit), which torch's activation tensors reach; the pages of blocks freed in
+    the middle of a heap then stay resident. A long run calls this between its steps (after each layer, each
+    preferred-stimulus layer, each batch of lesioned images), so that its resident set follows what it holds:
+    a resnet50-caffe lesion that had grown from 1.43 to 1.55 GB in 4 minutes went back to 1.34 GB at one call.
+    Returns False where the C library has no ``malloc_trim`` (not glibc), doing nothing.
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
 def _tensors(value):
     if isinstance(value, torch.Tensor):
         yield value
@@ -73,13 +108,12 @@ def _tensors(value):
             yield from _tensors(item)
 
 
-def forward_bytes_per_stimulus(recorder) -> int:
-    """The most bytes of activations alive at once during the recorder's forward pass, per stimulus.
+def peak_live_bytes(module: torch.nn.Module, call) -> int:
+    """The most bytes of ``module``'s activations alive at once while ``call()`` runs it.
 
-    Every leaf module's output is followed by a weak reference while a probe batch of grey images is recorded
-    (same crop, truncation and memory order as :meth:`~v1lab.recording.CentreUnitRecorder.record`); after each
-    module the bytes of the storages still referenced are summed, and the largest sum is divided by the batch.
-    Residual branches held by a block while its main path runs are counted, as are in-place results once.
+    Every leaf module's output is followed by a weak reference; after each leaf the bytes of the storages still
+    referenced are summed, and the largest sum is returned. Residual branches held by a block while its main path
+    runs are counted, as are in-place results once.
     """
     live: dict[int, tuple[weakref.ref, int]] = {}
     peak = 0
@@ -91,14 +125,30 @@ def forward_bytes_per_stimulus(recorder) -> int:
             live[storage.data_ptr()] = (weakref.ref(t), storage.nbytes())
         peak = max(peak, sum(n for ref, n in live.values() if ref() is not None))
 
-    leaves = [m for m in recorder.module.modules() if not any(True for _ in m.children())]
+    leaves = [m for m in module.modules() if not any(True for _ in m.children())]
     handles = [m.register_forward_hook(hook) for m in leaves]
     try:
-        recorder.record(torch.full((_PROBE, 3, *recorder.canvas_shape), 0.5))
+        call()
     finally:
         for handle in handles:
             handle.remove()
-    return math.ceil(peak / _PROBE)
+    return peak
+
+
+def forward_bytes_per_stimulus(recorder) -> int:
+    """The most bytes of activations alive at once during the recorder's forward pass, per stimulus
+    (:func:`peak_live_bytes` of a probe batch of grey images, same crop, truncation and memory order as
+    :meth:`~v1lab.recording.CentreUnitRecorder.record`, divided by the batch)."""
+    probe = torch.full((_PROBE, 3, *recorder.canvas_shape), 0.5)
+    return math.ceil(peak_live_bytes(recorder.module, lambda: recorder.record(probe)) / _PROBE)
+
+
+def working_set_batch(batch: int, bytes_per_item: int, device: torch.device) -> int:
+    """``batch``, lowered on the CPU so that one batch holds at most :data:`CPU_WORKING_SET_BYTES` of
+    activations (``bytes_per_item`` each); unchanged on other devices."""
+    if torch.device(device).type != "cpu":
+        return int(batch)
+    return max(1, min(int(batch), CPU_WORKING_SET_BYTES // max(int(bytes_per_item), 1)))
 
 
 @dataclass(frozen=True)
@@ -131,12 +181,14 @@ class MemoryPlan:
 
 
 def plan_memory(recorder, budget: int, *, max_batch: int) -> MemoryPlan:
-    """The largest record and render batches (at most ``max_batch``) whose predicted peak fits ``budget`` bytes."""
+    """The largest record and render batches (at most ``max_batch``) whose predicted peak fits ``budget`` bytes;
+    on the CPU the record batch also holds at most :data:`CPU_WORKING_SET_BYTES` of activations."""
     pixels = recorder.canvas_shape[0] * recorder.canvas_shape[1]
     image, render = 3 * pixels * _FLOAT, RENDER_BYTES_PER_PIXEL * pixels
     forward = forward_bytes_per_stimulus(recorder)
     baseline = baseline_bytes(recorder.device)
     room = budget - baseline - WORKSPACE_BYTES
     record = max(1, min(int(max_batch), room // (3 * image + forward)))
+    record = working_set_batch(record, forward, recorder.device)
     draw = max(1, min(record, (room - record * image) // render))
     return MemoryPlan(int(budget), baseline, image, render, forward, int(record), int(draw))
