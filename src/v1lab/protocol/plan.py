@@ -79,7 +79,8 @@ class RunPlan:
         for layer, seconds in self.preferred.items():
             lines.append(f"preferred stimuli {layer}: {seconds:.0f} s (optimisation and patch search)")
         if self.lesion_passes:
-            lines.append(f"lesion: {self.lesion_passes} image forward passes, {self.lesion_s:.0f} s")
+            lines.append(f"lesion: at most {self.lesion_passes} image forward passes (every inactivity definition "
+                         f"flagging units), {self.lesion_s:.0f} s")
         lines.append(f"population tables and report: {self.tables_s:.0f} s")
         lines.append(f"predicted total: {self.total_s:.0f} s ({self.total_s / 60:.1f} min)")
         return "\n".join(lines)
@@ -121,11 +122,13 @@ def _layer_plan(prepared: PreparedRun, loaded, spec, device, lattice: int, fit_s
     memory = plan_memory(rec, p.output.max_memory, max_batch=p.output.batch_size)
     stim = max(prepared.stage1.values(), key=len)
     rows = np.arange(min(_CALIBRATION, len(stim)))
-    rec.record(stim.render(rec.canvas, rows[:4], device=rec.device))               # warm-up
+    step = memory.record_batch
+    rec.record(stim.render(rec.canvas, rows[:min(4, step)], device=rec.device))     # warm-up
     start = time.perf_counter()
     batch = stim.render(rec.canvas, rows, device=rec.device)
     rendered = time.perf_counter()
-    rec.record(batch)
+    for first in range(0, len(rows), step):                                          # in the run's batches
+        rec.record(batch[first:first + step])
     done = time.perf_counter()
     per, record_per = (done - start) / len(rows), (done - rendered) / len(rows)
     channels = len(p.units.channels(rec.n_channels))
