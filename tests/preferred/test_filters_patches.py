@@ -1,6 +1,7 @@
 """Filter images and top-k natural patches on the planted network (known filters, synthetic photographs)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 from torch import nn
@@ -83,6 +84,16 @@ def test_gallery_writes_png(planted, tmp_path):
     with pytest.raises(AnalysisError, match="one image per caption"):
         gallery({"filter": f.images}, ["a"], tmp_path / "h.png")
 
+
+
+def test_top_patches_do_not_depend_on_the_cpu_batch(planted, photo_dir, monkeypatch):
+    import v1lab.recording.memory as memory
+
+    whole = top_patches(planted, "conv", photo_dir, k=3, batch_size=8)
+    monkeypatch.setattr(memory, "CPU_WORKING_SET_BYTES", 1)  # one image per forward pass
+    single = top_patches(planted, "conv", photo_dir, k=3, batch_size=8)
+    pd.testing.assert_frame_equal(single.sources, whole.sources)
+    np.testing.assert_allclose(single.mean_gradient.numpy(), whole.mean_gradient.numpy(), atol=1e-6)
 
 def test_top_patches_need_room(planted, photo_dir):
     with pytest.raises(AnalysisError, match="fewer than k"):

@@ -34,6 +34,7 @@ from v1lab.preferred._drive import centre_responses, rf_box_on_canvas
 from v1lab.preferred.optimise import background_display
 from v1lab.recording import CentreUnitRecorder
 from v1lab.recording.capture import UnitCapture
+from v1lab.recording.memory import peak_live_bytes, working_set_batch
 from v1lab.stimuli.geometry import Geometry
 
 __all__ = ["TopPatches", "top_patches"]
@@ -101,7 +102,8 @@ def top_patches(model, layer: str, images_dir, *, k: int = 9, channels=None, max
     max_images : int, optional
         Search only the first images (file-name order).
     batch_size : int
-        Images per forward pass.
+        Images per forward pass; on the CPU at most what keeps the activations within
+        :data:`~v1lab.recording.memory.CPU_WORKING_SET_BYTES` (faster, and bounded memory).
     response : str
         Response mode ranked (see :mod:`v1lab.recording.layers`).
     device : str or torch.device
@@ -121,6 +123,9 @@ def top_patches(model, layer: str, images_dir, *, k: int = 9, channels=None, max
     best_i = torch.zeros((len(chans), 0), dtype=torch.long)
     wy, wx = y_hi - y_lo, x_hi - x_lo
     with torch.no_grad(), UnitCapture(model.module, layer, response, None, truncate=True) as cap:
+        probe = pre.normalize(torch.full((2, 3, *rec.input_shape), 0.5, device=rec.device))
+        per_image = peak_live_bytes(model.module, lambda: cap.run(probe)) // 2
+        batch_size = working_set_batch(batch_size, per_image, rec.device)
         for start in tqdm(range(0, n_img, batch_size), desc=f"{layer}: top-{k} patches of {n_img} images",
                           unit="batch", disable=not progress, leave=False):
             batch = torch.stack([data[i][0] for i in range(start, min(n_img, start + batch_size))])
