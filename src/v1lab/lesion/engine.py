@@ -19,6 +19,7 @@ from v1lab.lesion.inactivity import NaturalStats
 from v1lab.lesion.silencing import ChannelSilencer, silence, split_network
 from v1lab.lesion.stats import Outcomes
 from v1lab.recording.layers import resolve_layer
+from v1lab.recording.memory import release_free_memory
 
 __all__ = ["ImageSource", "TensorImages", "DatasetImages", "LesionEngine"]
 
@@ -182,6 +183,7 @@ class LesionEngine:
                             logits = self.module(x)
                     parts[i].append(Outcomes.from_logits(logits, labels))
                     bar.update(len(labels))
+                release_free_memory()  # a batch of images with every set: keep the resident set to what is held
         finally:
             if own:
                 bar.close()

@@ -28,6 +28,7 @@ from v1lab.progress import step
 from v1lab.protocol.prepare import PreparedRun, check_layers, lesion_config, prepare_run
 from v1lab.protocol.schema import Protocol, layer_entry
 from v1lab.recording import CentreUnitRecorder, layer_dataset, load_layer, plan_memory, resolve_device, save_layer
+from v1lab.recording.memory import release_free_memory
 from v1lab.runs import Run, RunFolder, marking, recording, resume_command
 from v1lab.stimuli import MAX_STIMULI
 from v1lab.units import write_units
@@ -130,6 +131,8 @@ def _run(prepared: PreparedRun, model, out, resume, progress: bool, argv) -> Run
         if p.output.report:
             from v1lab.report import build_report
 
+            release_free_memory()
+
             with step("report", enabled=progress):
                 path = build_report(folder.path)
             print(f"v1lab: report {path}", flush=True)
@@ -167,7 +170,9 @@ def _layer_units(prepared: PreparedRun, loaded, spec, folder: RunFolder, device,
         save_layer(path, responses)
         shutil.rmtree(folder.parts_folder(spec.title), ignore_errors=True)
     with step(f"{spec.title}: analysis and fits", enabled=progress):
-        return characterise_layer(responses, p.analyses.roles, p.analyses.criteria, fits=p.analyses.fits)
+        units = characterise_layer(responses, p.analyses.roles, p.analyses.criteria, fits=p.analyses.fits)
+    release_free_memory()
+    return units
 
 
 def _record_layer(prepared: PreparedRun, loaded, spec, folder: RunFolder, device, progress: bool):
@@ -269,6 +274,7 @@ def _sections(prepared: PreparedRun, loaded, folder: RunFolder, units: pd.DataFr
         run_preferred(loaded, spec.name, out, label=spec.title, units=units, reference="tuning curves (units table)",
                       images=config.images, steps=config.steps, channels=channels, k=config.k,
                       max_images=config.max_images, seed=config.seed, ppd=p.ppd, device=device, progress=progress)
+        release_free_memory()
     lesion = lesion_config(prepared, loaded.module)
     if lesion is None:
         return
