@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 
 
-def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16) -> Path:
+def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16, report: bool = True) -> Path:
     protocol = {
         "name": "tiny",
         "model": model,
@@ -36,7 +36,7 @@ def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16) -> Path:
         # a budget no process reaches: the batches are batch_size whatever the worker already holds (under the
         # default 2GB a pytest worker that has loaded ResNet-50 records one stimulus at a time, and another
         # summation order changes responses in the last bit, which the resume test compares exactly)
-        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size, "max_memory": "1TB"},
+        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size, "max_memory": "1TB", "report": report},
     }
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(protocol))
@@ -118,7 +118,7 @@ def test_resume_refuses_a_different_protocol(complete_run, tmp_path, capsys):
 def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     """SIGKILL a real run half-way (a slowed-down copy of the network), then --resume it at full speed."""
     _, reference = complete_run
-    path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow")
+    path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow", report=False)  # responses compared
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--trust-code", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
