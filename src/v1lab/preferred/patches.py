@@ -123,9 +123,10 @@ def top_patches(model, layer: str, images_dir, *, k: int = 9, channels=None, max
     best_i = torch.zeros((len(chans), 0), dtype=torch.long)
     wy, wx = y_hi - y_lo, x_hi - x_lo
     with torch.no_grad(), UnitCapture(model.module, layer, response, None, truncate=True) as cap:
-        probe = pre.normalize(torch.full((2, 3, *rec.input_shape), 0.5, device=rec.device))
-        per_image = peak_live_bytes(model.module, lambda: cap.run(probe)) // 2
-        batch_size = working_set_batch(batch_size, per_image, rec.device)
+        if rec.device.type == "cpu":  # the working-set rule applies on the CPU only: no probe elsewhere
+            probe = pre.normalize(torch.full((2, 3, *rec.input_shape), 0.5, device=rec.device))
+            per_image = peak_live_bytes(model.module, lambda: cap.run(probe)) // 2
+            batch_size = working_set_batch(batch_size, per_image, rec.device)
         for start in tqdm(range(0, n_img, batch_size), desc=f"{layer}: top-{k} patches of {n_img} images",
                           unit="batch", disable=not progress, leave=False):
             batch = torch.stack([data[i][0] for i in range(start, min(n_img, start + batch_size))])
