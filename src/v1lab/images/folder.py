@@ -17,14 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
-from torchvision.transforms import v2
 
 from v1lab.errors import ImageFolderError
 from v1lab.images._ilsvrc2012 import ILSVRC2012_WNIDS
+
+if TYPE_CHECKING:
+    from torchvision.transforms import v2
 
 __all__ = ["IMAGE_SUFFIXES", "ImageNetFolder", "imagenet_class_index", "display_transform", "read_image"]
 
@@ -45,6 +48,8 @@ def display_transform(*, resize_size: int = 256, crop_size: int = 224) -> v2.Com
     """
     if not 1 <= int(crop_size) <= int(resize_size):
         raise ImageFolderError(f"crop_size={crop_size}, resize_size={resize_size}; expected 1 <= crop <= resize")
+    from torchvision.transforms import v2
+
     return v2.Compose([
         v2.ToImage(),
         v2.Resize(int(resize_size), antialias=True),

@@ -239,8 +239,7 @@ META = {
     # Measured by tests/models/test_accuracy.py on ../shared/data/imagenet-sample (sanity check, not a benchmark).
     "measured_accuracy": {"dataset": "imagenet-sample (1000 photos, 1 per class)", "top1": 0.881, "top5": 0.974,
                           "resize": 256, "crop": 224},
-    "categories": imagenet_categories(),
 }
 
 MODEL = NamedModel(name=NAME, build=build_efficientnet_lite0, preprocessing=PREPROCESSING, meta=META,
-                   weights=WEIGHTS)
+                   weights=WEIGHTS, categories=imagenet_categories)

@@ -31,7 +31,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet50
 
 from v1lab.errors import ModelError
 
@@ -90,6 +89,8 @@ def build_resnet50_v1() -> nn.Module:
     bias) and, in the first bottleneck of ``layer2``..``layer4``, the stride 2 moved from ``conv2`` (3x3)
     to ``conv1`` (1x1), as in the original paper and the Keras model. Output: 1000 logits.
     """
+    from torchvision.models import resnet50
+
     model = resnet50(weights=None)
     model.conv1 = ChannelPadConv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
     for layer in (model.layer2, model.layer3, model.layer4):

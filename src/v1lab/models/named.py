@@ -38,6 +38,9 @@ class NamedModel:
         ``description``, ``source``, ``citation``, ``licence``, published and measured accuracy, ...
     weights : ConvertedWeights or None
         Where its converted weights come from; None for an architecture without published weights.
+    categories : callable or None
+        Returns the class names, read when the model is loaded (``meta["categories"]`` of the loaded model;
+        torchvision's list would otherwise import torchvision with the zoo).
     """
 
     name: str
@@ -45,6 +48,7 @@ class NamedModel:
     preprocessing: Preprocessing
     meta: dict = field(default_factory=dict)
     weights: ConvertedWeights | None = None
+    categories: Callable[[], list[str]] | None = None
 
     @property
     def description(self) -> str:
@@ -79,6 +83,7 @@ class NamedModel:
         state = torch.load(result.path, map_location="cpu", weights_only=True)
         module = self.random_module()
         module.load_state_dict(state, strict=True)
-        meta = {**self.meta, **result.extra, "weights_path": str(result.path)}
+        meta = {**self.meta, **({"categories": self.categories()} if self.categories else {}), **result.extra,
+                "weights_path": str(result.path)}
         return LoadedModel(spec=spec, name=self.name, module=module.to(device).eval(),
                            preprocessing=self.preprocessing, weights_sha256=result.sha256, meta=meta)

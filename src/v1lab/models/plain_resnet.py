@@ -21,7 +21,6 @@ He, K., Zhang, X., Ren, S., & Sun, J. (2016). Deep residual learning for image r
 
 from __future__ import annotations
 
-import torchvision.models as tvm
 from torch import nn
 
 from v1lab.errors import ModelError
@@ -61,6 +60,8 @@ class PlainBasicBlock(nn.Module):
 def build_plain_resnet(depth: int) -> nn.Module:
     """PlainNet-18 or PlainNet-34 (``depth``) in torchvision's ResNet layout, randomly initialised, eval mode."""
     layers = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}[depth]
+    import torchvision.models as tvm
+
     return tvm.ResNet(PlainBasicBlock, layers).eval()
 
 

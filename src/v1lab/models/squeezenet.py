@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision.models as tvm
 from torch import nn
 
 from v1lab.errors import ModelError
@@ -77,6 +76,8 @@ _LAYERS = _layer_map()
 
 def build_squeezenet1_1() -> nn.Module:
     """torchvision's SqueezeNet 1.1 (1000 classes), randomly initialised, in eval mode."""
+    import torchvision.models as tvm
+
     return tvm.squeezenet1_1(weights=None).eval()
 
 
@@ -152,7 +153,7 @@ META = {
     # Measured by tests/models/test_accuracy.py on ../shared/data/imagenet-sample (sanity check, not a benchmark).
     "measured_accuracy": {"dataset": "imagenet-sample (1000 photos, 1 per class)", "top1": 0.622, "top5": 0.841,
                           "resize": 256, "crop": 227},
-    "categories": imagenet_categories(),
 }
 
-MODEL = NamedModel(name=NAME, build=build_squeezenet1_1, preprocessing=PREPROCESSING, meta=META, weights=WEIGHTS)
+MODEL = NamedModel(name=NAME, build=build_squeezenet1_1, preprocessing=PREPROCESSING, meta=META, weights=WEIGHTS,
+                   categories=imagenet_categories)

@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
-import torchvision.models as tvm
 
 from v1lab.errors import ModelError, WeightsUnavailableError
 from v1lab.models.core import LoadedModel, Preprocessing
@@ -33,11 +32,15 @@ ZOO = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet", 
 @functools.cache
 def classification_models() -> tuple[str, ...]:
     """Names of torchvision's ImageNet classification builders."""
+    import torchvision.models as tvm
+
     return tuple(tvm.list_models(module=tvm))
 
 
 def imagenet_categories() -> list[str]:
     """The 1000 ILSVRC-2012 class names in class-index order (sorted wnids), from torchvision's weights metadata."""
+    import torchvision.models as tvm
+
     return list(tvm.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
@@ -45,6 +48,8 @@ def resolve_weights(name: str, weights: str | None):
     """The weights enum member for ``name``: ``weights`` (a member name) or the enum's ``DEFAULT``."""
     if name not in classification_models():
         raise ModelError(f"torchvision model {name!r} is not a torchvision classification model")
+    import torchvision.models as tvm
+
     enum = tvm.get_model_weights(name)
     if weights is None or weights == "DEFAULT":
         return enum.DEFAULT
@@ -82,6 +87,8 @@ def build(name: str, weights: str | None = None):
 
 
 def _get_model(name: str, member, path: Path):
+    import torchvision.models as tvm
+
     if not path.is_file():
         hint = f"expected the file {path.name} in {path.parent} (download {member.url} and copy it there)"
         if offline():

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import torch
-import torchvision.models as tvm
 from torch import nn
 
 from v1lab.errors import ModelError
@@ -93,6 +92,8 @@ def build_architecture(arch: str) -> tuple[nn.Module, Preprocessing]:
         return entry.random_module(), entry.preprocessing
     if parsed.kind == "torchvision" and not parsed.options:
         member = resolve_weights(parsed.name, None)
+        import torchvision.models as tvm
+
         with torch.random.fork_rng(devices=[]):
             return tvm.get_model(parsed.name, weights=None), preprocessing_of(member)
     raise ModelError(f"checkpoint arch {arch!r}; expected torchvision/<name> or one of {', '.join(NAMED)}")
