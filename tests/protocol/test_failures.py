@@ -168,7 +168,7 @@ def test_sigterm_and_a_second_process(protocol, reference, tmp_path, capsys, mon
     """A second process that resumes a running run is refused by the lock; SIGTERM marks the run interrupted,
     exits 143 and prints the command that resumes it, which finishes it with the same results."""
     out = tmp_path / "run"
-    proc = _start(protocol, out, delay="1")
+    proc = _start(protocol, out, delay="0.3")
     try:
         _wait_for("manifest.json", out, proc)
         assert main(["run", str(protocol), "--trust-code", "--no-progress", "--resume", str(out)]) == 2
@@ -194,7 +194,7 @@ def test_sigterm_and_a_second_process(protocol, reference, tmp_path, capsys, mon
 @pytest.mark.slow
 def test_sigint(protocol, tmp_path):
     out = tmp_path / "run"
-    proc = _start(protocol, out, delay="1")
+    proc = _start(protocol, out, delay="0.3")
     try:
         _wait_for("responses/conv1.parts/a.nc", out, proc)
         proc.send_signal(signal.SIGINT)
