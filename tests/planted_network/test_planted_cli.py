@@ -27,6 +27,7 @@ def units(tmp_path_factory) -> pd.DataFrame:
     protocol["stimuli"][2] = str(REPO / "stimuli" / "color_fields.yaml")
     protocol["stimuli"][3] = str(REPO / "stimuli" / "cone_isolating_fields.yaml")
     protocol["stimuli"][4]["file"] = str(REPO / "stimuli" / "cone_tuning.yaml")
+    protocol["output"]["report"] = False   # the units table is what these tests read; tests/report draws reports
     path = tmp / "planted.yaml"
     path.write_text(yaml.safe_dump(protocol))
     code = main(["run", str(path), "--model", f"python:{HERE / 'planted_net.py'}:make",
