@@ -19,6 +19,7 @@ from v1lab.cli import main
 from v1lab.fits import von_mises
 from v1lab.references import load_reference
 from v1lab.report import axis_label, build_report
+from v1lab.report._draw import Drawn
 from v1lab.report.figures import _fraction_columns
 from v1lab.report.image_grid import CAPTION_KEY
 from v1lab.units import METRIC_COLUMNS, read_units
@@ -59,13 +60,14 @@ def test_each_figure_kind_is_embedded_and_written_as_pdf(paper):
     assert (run / "preferred" / "gallery_conv1.png").read_bytes() not in embedded
 
 
-def test_the_final_status_is_shown_and_other_states_warn(paper, run_dir):
+def test_the_final_status_is_shown_and_other_states_warn(paper, run_dir, monkeypatch):
     _, report, _, progress = paper
     status = re.search(r'<p id="run-status" class="status (\w+)">(.*?)</p>', report.read_text(), re.DOTALL)
     assert status[1] == "complete" and "<strong>complete</strong>" in status[2] and "Warning" not in status[2]
     assert "v1lab report" in progress and "9/9" in progress           # the progress bar, over the drawing steps
     manifest = json.loads((run_dir / "manifest.json").read_text())
     (run_dir / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    monkeypatch.setattr("v1lab.report.build.draw_figures", lambda *a, **k: Drawn())   # the banner, not the figures
     status = re.search(r'<p id="run-status" class="status (\w+)">(.*?)</p>',
                        build_report(run_dir, n_boot=10).read_text(), re.DOTALL)
     assert status[1] == "warning" and "<strong>interrupted</strong>" in status[2] and "--resume" in status[2]
