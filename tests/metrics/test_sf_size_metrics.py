@@ -110,3 +110,36 @@ def test_falloff_of_planted_band_low_and_high_pass_curves():
     assert below.tolist() == [True, False, True, False, False]
     assert above.tolist() == [True, True, False, False, False]
     assert edge.tolist() == [False, True, True, False, False]
+
+
+def test_suppression_index_reads_the_largest_diameter_given_in_any_order():
+    """Peak 4 at 2 deg, 1 at the largest diameter (4 deg): SI = (4 - 1) / 4; two diameters are enough."""
+    assert surround_suppression_index([1.0, 4.0, 1.0, 2.0], [4.0, 2.0, 1.0, 3.0]) == pytest.approx(0.75)
+    assert surround_suppression_index([2.0, 1.0], [1.0, 2.0]) == pytest.approx(0.5)
+
+
+def test_summation_field_at_and_around_the_criterion():
+    """A response exactly at 0.95 of the peak reaches it; at 2 diameters; criterion 1 is the peak's diameter."""
+    assert grating_summation_field([0.95, 1.0, 0.2], [1.0, 2.0, 3.0]) == 1.0
+    assert grating_summation_field([0.94, 1.0, 0.2], [1.0, 2.0, 3.0]) == 2.0
+    assert grating_summation_field([1.0, 2.0], [2.0, 1.0]) == 1.0
+    assert grating_summation_field([0.5, 0.99, 1.0], [1.0, 2.0, 3.0], criterion=1.0) == 3.0
+    assert grating_summation_field([0.5, 0.99, 1.0], [1.0, 2.0, 3.0], criterion=0.5) == 1.0
+    assert np.isnan(grating_summation_field(np.zeros(4), np.arange(1.0, 5.0)))
+    assert np.isnan(grating_summation_field([-1.0, -0.5], [1.0, 2.0]))
+
+
+@pytest.mark.parametrize("criterion", [0.0, -0.1, 1.0 + 1e-9, 1.5])
+def test_summation_field_criterion_is_a_fraction(criterion):
+    with pytest.raises(AnalysisError, match=rf"^`criterion`: expected a fraction in \(0, 1\], got {criterion}$"):
+        grating_summation_field([1.0, 2.0], [1.0, 2.0], criterion=criterion)
+
+
+@pytest.mark.parametrize("metric", [surround_suppression_index, grating_summation_field])
+def test_size_metrics_name_the_bad_argument(metric):
+    with pytest.raises(AnalysisError, match="^`responses`: expected finite"):
+        metric([1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(AnalysisError, match="^`sizes_deg`: expected distinct"):
+        metric([1.0, 2.0], [1.0, 1.0])
+    with pytest.raises(AnalysisError, match="^`responses`: expected at least 2 samples"):
+        metric([1.0], [1.0])
