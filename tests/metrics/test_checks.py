@@ -59,6 +59,8 @@ def test_sorted_unique_sorts_and_names_the_argument():
         sorted_unique([1.0, 2.0], [0.0, 1.0], "r", "p", min_len=3)
     with pytest.raises(AnalysisError, match=r"^`r`: expected finite"):
         sorted_unique([1.0, np.nan], [0.0, 1.0], "r", "p", min_len=1)
+    with pytest.raises(AnalysisError, match=r"^`p`: expected finite"):
+        sorted_unique([1.0, 2.0], [0.0, np.nan], "r", "p", min_len=1)
     with pytest.raises(AnalysisError, match=r"^`p`: expected distinct values"):
         sorted_unique([1.0, 2.0], [1.0, 1.0], "r", "p", min_len=1)
 
