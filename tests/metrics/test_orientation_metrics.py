@@ -294,3 +294,10 @@ def test_orthogonal_preferred_ratio_of_orientations_beyond_a_turn_and_rounded():
     r = np.array([0.2, 0.3, 0.5, 0.3])
     assert orthogonal_preferred_ratio(r, theta + 360.0) == pytest.approx(0.4)
     assert orthogonal_preferred_ratio(r, [0.0, 45.0, 90.0 - 1e-12, 135.0]) == pytest.approx(0.4)
+
+
+def test_preferred_orientation_vanishing_threshold_on_both_sides():
+    """As for the DKL azimuth: a vector sum of exactly 1e-12 of the summed magnitudes has vanished."""
+    t = 1e-12 * (1.0 + 1e-12)
+    assert np.isnan(preferred_orientation([0.5, -0.5, t], [0.0, 0.0, 0.0]))
+    assert preferred_orientation([0.5, -0.5, np.nextafter(t, 1.0)], [0.0, 0.0, 0.0]) == 0.0
