@@ -218,7 +218,7 @@ def test_first_harmonic_fit_refuses_directions_in_a_plane():
     from v1lab.metrics.cone_weights import _first_harmonic_fit
 
     plane = np.array([[0, 0, 0.86], [0.064, -0.149, 0], [0.064, -0.149, 0.86], [0.064, -0.149, -0.86]])
-    fit = _first_harmonic_fit(plane, (plane @ [0.5, -0.3, 0.2]).astype(complex))
+    fit = _first_harmonic_fit(plane, (plane @ [0.5, -0.3, 0.2]).astype(complex), 1.0)
     assert np.all(np.isnan(fit.weights)) and fit.estimator == "first harmonic"
     assert fit.reason == "4 colour directions span fewer than the 3 dimensions of cone space"
 
@@ -354,3 +354,18 @@ def test_min_weight_range():
     for bad in (1.0, -0.1):
         with pytest.raises(AnalysisError, match=rf"^`min_weight` is {bad}; expected a number in \[0, 1\)$"):
             cone_opponency([0.5, 0.3, 0.2], min_weight=bad)
+
+
+def test_first_harmonic_of_a_phase_invariant_unit_is_absent():
+    """An energy unit forced through the first-harmonic estimator: its F1 is rounding (~1e-17 of the responses), so
+    there is no harmonic to fit, over 4 phases and over the two polarities of uniform fields; a modulation of 1e-9
+    of the response is a harmonic, and gives the unit's weights."""
+    w = np.array([0.5, -0.3, 0.2])
+    energy = np.abs(DIRECTIONS @ w)[:, None] * np.ones(4)
+    for r, phases in ((energy, PHASES), (energy[:, :2], [0.0, 180.0])):
+        fit = cone_weights(DIRECTIONS, r, phases, estimator="first harmonic")
+        assert np.all(np.isnan(fit.weights)) and fit.estimator == "first harmonic"
+        assert fit.reason == "no first harmonic: the responses do not vary with phase"
+    faint = energy + 1e-9 * (DIRECTIONS @ w)[:, None] * np.cos(np.deg2rad(PHASES - 30.0))
+    np.testing.assert_allclose(cone_weights(DIRECTIONS, faint, PHASES, estimator="first harmonic").weights, w,
+                               atol=1e-5)
