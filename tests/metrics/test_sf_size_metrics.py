@@ -226,3 +226,14 @@ def test_sf_metrics_name_the_bad_argument_and_take_a_3d_stack():
     stacked = peak_spatial_frequency(curves.reshape(2, 2, -1), SFS)
     assert stacked.shape == (2, 2)
     np.testing.assert_allclose(stacked.ravel(), [peak_spatial_frequency(c, SFS) for c in curves], rtol=1e-12)
+
+
+def test_bandwidth_of_a_narrow_parabola_within_the_linear_interpolation_bound():
+    """S(x) = 1 - 100 (x - 1)^2 through x = 0, 1, 2: crossings at 1 -/+ d, d = sqrt((1 - t) / 100) = 0.054 octave.
+    Linear interpolation between grid points h apart misplaces a crossing of a parabola of curvature 2c by at most
+    c h^2 / (4 |S'|), |S'| = 2 c d: with h = 0.002 octave that is 9.2e-6 octave a side."""
+    t = 1 / np.sqrt(2)
+    d = np.sqrt((1 - t) / 100)
+    bound = 100 * 0.002 ** 2 / (4 * 2 * 100 * d)
+    got = spatial_frequency_bandwidth([-99.0, 1.0, -99.0], [1.0, 2.0, 4.0], smoothing=False)
+    assert got == pytest.approx(2 * d, abs=2 * bound)
