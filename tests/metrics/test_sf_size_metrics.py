@@ -237,3 +237,8 @@ def test_bandwidth_of_a_narrow_parabola_within_the_linear_interpolation_bound():
     bound = 100 * 0.002 ** 2 / (4 * 2 * 100 * d)
     got = spatial_frequency_bandwidth([-99.0, 1.0, -99.0], [1.0, 2.0, 4.0], smoothing=False)
     assert got == pytest.approx(2 * d, abs=2 * bound)
+
+
+def test_silent_curve_has_no_bandwidth_without_warnings():
+    """Every sample at the (zero) level: the crossing interpolation is 0/0, which is not a warning (errors here)."""
+    assert np.isnan(spatial_frequency_bandwidth(np.zeros(SFS.size), SFS))
