@@ -38,11 +38,17 @@ EQUIVALENT = {
     *(f"v1lab.metrics.orientation.x_orientation_bandwidth__mutmut_{n}" for n in (54, 80, 95, 160, 171, 174)),
     "v1lab.metrics.orientation.x_orthogonal_preferred_ratio__mutmut_46",
     "v1lab.metrics.spatial_frequency.x__sf_spline__mutmut_51",
-    *(f"v1lab.metrics.spatial_frequency.x_peak_spatial_frequency__mutmut_{n}" for n in (84, 85, 90, 91)),
+    *(f"v1lab.metrics.spatial_frequency.x_peak_spatial_frequency__mutmut_{n}" for n in (73, 74, 84, 85, 90, 91)),
     *(f"v1lab.metrics.spatial_frequency.x_spatial_frequency_bandwidth__mutmut_{n}"
       for n in (52, 54, 69, 79, 80, 85, 86, 93)),
     "v1lab.metrics.spatial_frequency.x_spatial_frequency_falloff__mutmut_47",
     "v1lab.metrics.spatial_frequency.x_spatial_frequency_falloff__mutmut_57",
+    *(f"v1lab.metrics.cone_weights.x_{name}" for name in (
+        "_energy_fit__mutmut_58", "_energy_fit__mutmut_65", "_energy_fit__mutmut_66", "_failed__mutmut_16",
+        "_first_harmonic_fit__mutmut_5", "_first_harmonic_fit__mutmut_20", "_first_harmonic_fit__mutmut_21",
+        "_full_rank__mutmut_3", "_harmonics__mutmut_58", "_harmonics__mutmut_61", "_normalised__mutmut_9",
+        "_r_squared__mutmut_23", "_unanswered__mutmut_10", "cone_opponency__mutmut_4", "cone_opponency__mutmut_6",
+        "cone_weights__mutmut_76", "cone_weights__mutmut_110", "cone_weights__mutmut_111")),
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

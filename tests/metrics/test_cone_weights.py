@@ -357,11 +357,12 @@ def test_min_weight_range():
 
 def test_first_harmonic_of_a_phase_invariant_unit_is_absent():
     """An energy unit forced through the first-harmonic estimator: its F1 is rounding (~1e-17 of the responses), so
-    there is no harmonic to fit, over 4 phases and over the two polarities of uniform fields; a modulation of 1e-9
+    there is no harmonic to fit, over 4 phases, over the two polarities of uniform fields, and for responses of
+    order 1e6 (the tolerance is relative to the largest response); a modulation of 1e-9
     of the response is a harmonic, and gives the unit's weights."""
     w = np.array([0.5, -0.3, 0.2])
     energy = np.abs(DIRECTIONS @ w)[:, None] * np.ones(4)
-    for r, phases in ((energy, PHASES), (energy[:, :2], [0.0, 180.0])):
+    for r, phases in ((energy, PHASES), (energy[:, :2], [0.0, 180.0]), (1e6 * energy, PHASES)):
         fit = cone_weights(DIRECTIONS, r, phases, estimator="first harmonic")
         assert np.all(np.isnan(fit.weights)) and fit.estimator == "first harmonic"
         assert fit.reason == "no first harmonic: the responses do not vary with phase"
@@ -400,3 +401,11 @@ def test_energy_weights_from_the_largest_eigenpair_when_the_fit_is_indefinite():
     fit = cone_weights(d, a)
     assert fit.estimator == "energy"
     np.testing.assert_allclose(fit.weights, w, atol=0.05)
+
+
+def test_auto_estimator_at_a_modulation_ratio_of_exactly_one_is_energy():
+    """Responses 3a and a at phases 0 and 180 (a a power of two): F0 = 2a and |F1| = |3a - a| = 2a exactly, so
+    |F1| > F0 - b, Skottun's simple-cell side, does not hold."""
+    a = 2.0 ** np.array([0, -1, 1, -2, 0, 1, -1, -3])
+    assert cone_weights(DIRECTIONS, np.stack([3 * a, a], axis=1), [0.0, 180.0]).estimator == "energy"
+    assert cone_weights(DIRECTIONS, np.stack([3 * a, 0.99 * a], axis=1), [0.0, 180.0]).estimator == "first harmonic"
