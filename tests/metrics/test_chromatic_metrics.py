@@ -72,3 +72,13 @@ def test_preferred_azimuth_scale_free_vanishing_sum_and_inputs():
         preferred_dkl_azimuth([1.0], [0.0])
     with pytest.raises(AnalysisError, match="^`azimuths_deg`: expected finite"):
         preferred_dkl_azimuth([1.0, 2.0], [0.0, np.nan])
+
+
+def test_preferred_azimuth_vanishing_threshold_on_both_sides():
+    """Responses 0.5, -0.5 and t at one azimuth: the vector sum is t and the summed magnitudes 1 + t (both exact in
+    floating point for t = 1e-12 (1 + 1e-12)); a sum of exactly 1e-12 of the magnitudes has vanished, the next
+    float above it has not."""
+    t = 1e-12 * (1.0 + 1e-12)
+    assert 1.0 + t == 1.0 + 1e-12
+    assert np.isnan(preferred_dkl_azimuth([0.5, -0.5, t], [0.0, 0.0, 0.0]))
+    assert preferred_dkl_azimuth([0.5, -0.5, np.nextafter(t, 1.0)], [0.0, 0.0, 0.0]) == 0.0

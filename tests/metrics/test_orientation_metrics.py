@@ -208,3 +208,96 @@ def test_orthogonal_preferred_ratio_edge_cases():
         orthogonal_preferred_ratio([1.0], [0.0])
     with pytest.raises(AnalysisError, match="^`orientations_deg`: expected finite"):
         orthogonal_preferred_ratio([1.0, 0.5], [0.0, np.nan])
+
+
+def test_one_curve_gives_python_floats():
+    r = cosine_curve(ORIS, 0.5, 37.0)
+    for value in (circular_variance(r, ORIS), preferred_orientation(r, ORIS), orientation_bandwidth(r, ORIS)):
+        assert isinstance(value, float) and not isinstance(value, np.ndarray)
+
+
+def test_single_precision_inputs_are_computed_in_double():
+    """float32 samples are exact doubles: the metrics of them are the definitions evaluated in float64 (the test
+    evaluates CV = 1 - |sum r e^{2i theta}| / sum |r| itself); float32 orientations of whole degrees are exact."""
+    r32 = cosine_curve(ORIS, 0.37, 37.0).astype(np.float32)
+    r = r32.astype(np.float64)
+    theta = np.deg2rad(ORIS)
+    expected = 1.0 - np.abs(np.sum(r * np.exp(2j * theta))) / np.sum(np.abs(r))
+    assert circular_variance(r32, ORIS) == pytest.approx(expected, abs=1e-15)
+    exact = cosine_curve(ORIS, 0.5, 37.0)
+    assert preferred_orientation(exact, ORIS.astype(np.float32)) == pytest.approx(37.0, abs=1e-9)
+    assert circular_variance(exact, ORIS.astype(np.float32)) == pytest.approx(0.75, abs=1e-13)
+
+
+def test_preferred_orientation_vanishing_sum_is_relative_to_each_curve():
+    """Equal responses of 1e6 at 0 and 90 deg cancel to rounding (NaN); a lone response of 1e-20 at 60 deg points
+    at 60 deg, also when stacked with a curve a billion times stronger."""
+    theta = np.array([0.0, 45.0, 90.0, 135.0])
+    assert np.isnan(preferred_orientation([1e6, 0.0, 1e6, 0.0], theta))
+    assert preferred_orientation([0.0, 1e-20], [0.0, 60.0]) == pytest.approx(60.0)
+    stack = np.array([[1e6, 0.0, 0.0, 0.0], [0.0, 1e-9, 0.0, 0.0]])
+    np.testing.assert_allclose(preferred_orientation(stack, theta), [0.0, 45.0], atol=1e-9)
+
+
+def test_smoothing_window_stays_centred():
+    """The periodic window applied to a one-sample spike puts the window on the spike (any odd length)."""
+    from v1lab.metrics.orientation import HANNING_WEIGHTS, _smooth_periodic
+
+    spike = np.zeros(12)
+    spike[5] = 1.0
+    np.testing.assert_allclose(_smooth_periodic(spike, HANNING_WEIGHTS)[4:7], HANNING_WEIGHTS, rtol=1e-15)
+    five = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
+    np.testing.assert_allclose(_smooth_periodic(spike, five), np.r_[np.zeros(3), five, np.zeros(4)], rtol=1e-15)
+
+
+def test_bandwidth_smooths_by_default():
+    """Brain-Score's window is the default: a one-sample spike is widened by it."""
+    spike = np.zeros(12)
+    spike[3] = 1.0
+    assert orientation_bandwidth(spike, ORIS) == orientation_bandwidth(spike, ORIS, smoothing=True)
+    assert orientation_bandwidth(spike, ORIS) > orientation_bandwidth(spike, ORIS, smoothing=False) + 1.0
+
+
+@pytest.mark.parametrize("mu", [42.3, 101.37, 7.01])
+def test_dense_von_mises_bandwidth_to_a_thousandth_of_a_degree(mu):
+    """Sampled every degree, the spline is the von Mises curve to ~1e-7: the crossings interpolated on the
+    0.05-deg grid give the analytic half-width 1/2 arccos(1 + ln t / kappa) within 1e-3 deg, for t = 1/sqrt2 and for
+    t = 1 - 1e-6, whose crossings lie within 0.05 deg of the peak (the first grid sample already below)."""
+    kappa = np.log(2) / (2 * (1 - np.cos(np.deg2rad(40.0))))     # half-width 20 deg at 1/sqrt(2)
+    theta = np.arange(0.0, 180.0, 1.0)
+    r = von_mises(theta, kappa, mu)
+    assert orientation_bandwidth(r, theta, smoothing=False) == pytest.approx(20.0, abs=1e-3)
+    t = 1 - 1e-6
+    narrow = 0.5 * np.rad2deg(np.arccos(1 + np.log(t) / kappa))
+    assert narrow < 0.05
+    assert orientation_bandwidth(r, theta, smoothing=False, threshold=t) == pytest.approx(narrow, abs=0.03)
+
+
+def test_bandwidth_of_a_curve_whose_orthogonal_is_at_the_threshold_is_90():
+    """Samples 1, 0.75, 0.5, 0.75: the periodic spline's minimum, 90 deg from the peak, is the sample 0.5, exactly
+    half the peak: at threshold 0.5 the curve reaches the level there and nowhere else, a half-width of 90 deg."""
+    theta = np.array([0.0, 45.0, 90.0, 135.0])
+    assert orientation_bandwidth([1.0, 0.75, 0.5, 0.75], theta, smoothing=False, threshold=0.5) == 90.0
+    assert np.isnan(orientation_bandwidth([1.0, 0.75, 0.5, 0.75], theta, smoothing=False, threshold=0.49))
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, 1.5, -0.2])
+def test_bandwidth_threshold_is_a_fraction(threshold):
+    with pytest.raises(AnalysisError, match=r"^`threshold`: expected a fraction in \(0, 1\), got "):
+        orientation_bandwidth(cosine_curve(ORIS, 1.0, 0.0), ORIS, threshold=threshold)
+
+
+def test_orthogonal_preferred_ratio_of_orientations_beyond_a_turn_and_rounded():
+    """Orientations given a full turn (360 deg) later are the same axes; a peak at 90 - 1e-12 deg (rounding) has
+    its orthogonal at 0 deg, the same axis as 180."""
+    theta = np.array([0.0, 45.0, 90.0, 135.0])
+    r = np.array([0.2, 0.3, 0.5, 0.3])
+    assert orthogonal_preferred_ratio(r, theta + 360.0) == pytest.approx(0.4)
+    assert orthogonal_preferred_ratio(r, [0.0, 45.0, 90.0 - 1e-12, 135.0]) == pytest.approx(0.4)
+
+
+def test_preferred_orientation_vanishing_threshold_on_both_sides():
+    """As for the DKL azimuth: a vector sum of exactly 1e-12 of the summed magnitudes has vanished."""
+    t = 1e-12 * (1.0 + 1e-12)
+    assert np.isnan(preferred_orientation([0.5, -0.5, t], [0.0, 0.0, 0.0]))
+    assert preferred_orientation([0.5, -0.5, np.nextafter(t, 1.0)], [0.0, 0.0, 0.0]) == 0.0

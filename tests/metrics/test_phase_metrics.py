@@ -50,3 +50,57 @@ def test_vectorised_over_axis():
 def test_uneven_phases_raise():
     with pytest.raises(AnalysisError, match="evenly spaced over 360"):
         phase_harmonics([1.0, 2.0, 3.0, 4.0], [0, 90, 180, 200])
+
+
+def test_default_phases_are_evenly_spaced_from_zero():
+    """Without phases the N samples are at 360 k / N: a + b cos(phi - 73) gives F0 = a, F1 = b, for N = 3 too."""
+    for n in (3, 5, 8):
+        phases = 360.0 * np.arange(n) / n
+        r = 2.0 + 0.7 * np.cos(np.deg2rad(phases - 73.0))
+        f0, f1 = phase_harmonics(r)
+        assert f0 == pytest.approx(2.0, abs=1e-12) and f1 == pytest.approx(0.7, abs=1e-12)
+        assert modulation_ratio(r) == pytest.approx(0.35, abs=1e-12)
+        assert phase_harmonics(r, phases) == pytest.approx((2.0, 0.7), abs=1e-12)
+
+
+def test_one_response_gives_floats_in_double_precision():
+    r = (2.0 + np.cos(np.deg2rad(PHASES - 30.0))).astype(np.float32)
+    f0, f1 = phase_harmonics(r, PHASES)
+    mr = modulation_ratio(r, PHASES)
+    for value in (f0, f1, mr):
+        assert isinstance(value, float) and not isinstance(value, np.ndarray)
+    assert f0 == pytest.approx(np.mean(r.astype(np.float64)), abs=1e-15)
+
+
+def test_single_precision_phases_are_converted_before_radians():
+    """Whole-degree phases are exact in float32; converted to radians in double, F1 of b cos(phi - 73) is b."""
+    r = 3.0 + 1.3 * np.cos(np.deg2rad(PHASES - 73.0))
+    _, f1 = phase_harmonics(r, PHASES.astype(np.float32))
+    assert f1 == pytest.approx(1.3, abs=1e-13)
+
+
+def test_phases_beyond_a_turn_are_the_same_phases():
+    r = 2.0 + np.cos(np.deg2rad(PHASES - 30.0))
+    assert modulation_ratio(r, PHASES + 360.0) == pytest.approx(0.5, abs=1e-12)
+    assert modulation_ratio(r, PHASES - 720.0) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_phase_spacing_tolerance_and_errors():
+    """3600 phases 0.1 deg apart: 5e-7 rad off is accepted, 3e-6 rad is not; 20 deg off in 4 phases is refused and
+    the error lists the phases to 4 decimals; fewer than 3 phases or the wrong number are named."""
+    phases = 0.1 * np.arange(3600)
+    for off, ok in ((np.rad2deg(5e-7), True), (np.rad2deg(3e-6), False)):
+        shifted = phases.copy()
+        shifted[1] += off
+        if ok:
+            assert phase_harmonics(np.ones(3600), shifted) == pytest.approx((1.0, 0.0), abs=1e-9)
+        else:
+            with pytest.raises(AnalysisError, match="evenly spaced"):
+                phase_harmonics(np.ones(3600), shifted)
+    with pytest.raises(AnalysisError, match=r"^`phases_deg`: expected 4 phases evenly spaced over 360 deg, got "
+                                            r"\[0\.0, 90\.5, 180\.0, 250\.0\]$"):
+        phase_harmonics([1.0, 2.0, 3.0, 4.0], [0.0, 90.5, 180.0, 250.00003])
+    with pytest.raises(AnalysisError, match=r"^`responses_over_phase`: expected at least 3 phases for F1, got 2$"):
+        phase_harmonics([1.0, 2.0], [0.0, 180.0])
+    with pytest.raises(AnalysisError, match=r"^`phases_deg`: expected 8 phases, got shape \(4,\)$"):
+        phase_harmonics(np.ones(8), [0.0, 90.0, 180.0, 270.0])

@@ -54,6 +54,7 @@ OPPONENCY_CLASSES = ("non-opponent", "L-M", "S-(L+M)")
 _ESTIMATORS = ("auto", "first harmonic", "energy")
 _RANK_TOL = 1e-8
 _ANSWER_TOL = 1e-6
+_HARMONIC_TOL = 1e-12     # a fitted |F1| below this fraction of the largest response is rounding, not a harmonic
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,12 @@ def _full_rank(design: np.ndarray) -> bool:
     return s.size == design.shape[1] and s[-1] > _RANK_TOL * s[0]
 
 
-def _first_harmonic_fit(d: np.ndarray, f1: np.ndarray) -> ConeWeights:
+def _first_harmonic_fit(d: np.ndarray, f1: np.ndarray, scale: float) -> ConeWeights:
     name = "first harmonic"
     if d.shape[0] < 3 or not _full_rank(d):
         return _failed(name, f"{d.shape[0]} colour directions span fewer than the 3 dimensions of cone space")
     u = np.linalg.lstsq(d.astype(complex), f1, rcond=None)[0]
-    if not np.any(np.abs(u) > 0):
+    if not np.abs(d @ u).max() > _HARMONIC_TOL * scale:
         return _failed(name, "no first harmonic: the responses do not vary with phase")
     theta = 0.5 * np.angle(np.sum(u ** 2))
     w = np.real(u * np.exp(-1j * theta))
@@ -223,7 +224,9 @@ def cone_weights(cone_contrasts, responses, phases_deg=None, *, blank: float = 0
     if estimator == "auto":
         k = np.argmax(np.maximum(amplitude, np.abs(f1)))
         estimator = "first harmonic" if np.abs(f1[k]) > amplitude[k] else "energy"
-    return _first_harmonic_fit(d, f1) if estimator == "first harmonic" else _energy_fit(d, amplitude)
+    if estimator == "first harmonic":
+        return _first_harmonic_fit(d, f1, np.abs(r).max())
+    return _energy_fit(d, amplitude)
 
 
 def cone_opponency(weights, *, min_weight: float = 0.1) -> str | None:
