@@ -8,16 +8,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from v1lab.errors import GamutError
+from v1lab.errors import GamutError, StimulusError
 from v1lab.stimuli import colorimetry as cm
 
 
+# CIE 170-2:2015 (Stockman & Sharpe 2000 fundamentals -> CIE 2006 XYZ), coefficients as published
+PUBLISHED_LMS_TO_XYZ = np.array([[1.94735469, -1.41445123, 0.36476327],
+                                 [0.68990272, 0.34832189, 0.0],
+                                 [0.0, 0.0, 1.93485343]])
+
+
 def test_cie_2006_lms_to_xyz_matches_published_coefficients():
-    # CIE 170-2:2015 (Stockman & Sharpe 2000 fundamentals -> CIE 2006 XYZ), coefficients as published
-    published = np.array([[1.94735469, -1.41445123, 0.36476327],
-                          [0.68990272, 0.34832189, 0.0],
-                          [0.0, 0.0, 1.93485343]])
-    np.testing.assert_allclose(cm.LMS_TO_XYZ, published, atol=2e-6)
+    np.testing.assert_allclose(cm.LMS_TO_XYZ, PUBLISHED_LMS_TO_XYZ, atol=2e-6)
+    # the fit itself (run at import for the constant), with the published zeros exact
+    fitted = cm._lms_to_xyz()
+    np.testing.assert_allclose(fitted, PUBLISHED_LMS_TO_XYZ, atol=2e-6)
+    assert fitted[1, 2] == fitted[2, 0] == fitted[2, 1] == 0.0
 
 
 def test_rgb_to_lms_reproduces_srgb_luminance_row():
@@ -77,3 +83,42 @@ def test_full_contrast_touches_the_gamut_boundary(azimuth, elevation, mean_lumin
 def test_dkl_to_srgb_outside_gamut_raises_with_amount():
     with pytest.raises(GamutError, match=r"outside the sRGB gamut by 0\.\d+"):
         cm.dkl_to_srgb(np.array([0.0, 1.5, 0.0]))
+
+
+def test_dkl_axes_are_scaled_to_the_gamut_around_the_reference_grey():
+    """Each cardinal axis is scaled to the largest modulation inside the sRGB gamut around linear grey 0.5
+    (Derrington, Krauskopf & Lennie 1984): k computed here from the published CIE 2006 and sRGB matrices and the
+    axes' cone-contrast directions; DKL points +-1 on an axis touch the gamut and 1.001 lies outside it."""
+    rgb_to_lms = np.linalg.solve(PUBLISHED_LMS_TO_XYZ, np.asarray(colour.RGB_COLOURSPACES["sRGB"].matrix_RGB_to_XYZ))
+    lms0 = rgb_to_lms @ np.full(3, 0.5)
+    lw, mw = 0.68990272 * lms0[0], 0.34832189 * lms0[1]
+    axes = [np.ones(3), np.array([mw, -lw, 0.0]) / (lw + mw), np.array([0.0, 0.0, 1.0])]
+    deltas = [np.linalg.solve(rgb_to_lms, lms0 * axis) for axis in axes]
+    expected = [0.5 / np.abs(delta[np.abs(delta) > 1e-12]).max() for delta in deltas]
+    np.testing.assert_allclose(cm._dkl_scale(), expected, rtol=1e-6)
+    np.testing.assert_allclose(cm.DKL_SCALE, expected, rtol=1e-6)
+    for axis in np.eye(3):
+        rgb = colour.cctf_decoding(np.stack([cm.dkl_to_srgb(axis), cm.dkl_to_srgb(-axis)]), function="sRGB")
+        assert min(rgb.min(), 1 - rgb.max()) == pytest.approx(0.0, abs=1e-9)
+        with pytest.raises(GamutError):
+            cm.dkl_to_srgb(1.001 * axis)
+
+
+def test_s_cone_isolating_direction_is_the_s_axis_and_only_l_m_s_are_cones():
+    assert cm.cone_isolating_direction("S") == (90.0, 0.0)
+    for bad in ("s", "X"):
+        with pytest.raises(StimulusError, match=rf"field 'cone' is '{bad}', expected 'L', 'M' or 'S'"):
+            cm.cone_isolating_direction(bad)
+
+
+@pytest.mark.parametrize("mean_luminance", [0.5, 0.3])
+def test_dkl_points_on_the_gamut_boundary_encode_inside_0_1(mean_luminance):
+    """Full-contrast points (on the gamut boundary) at every azimuth and several elevations: linear RGB lands a
+    rounding error outside [0, 1], and the display values must still be in [0, 1]."""
+    az, el = np.meshgrid(np.arange(0.0, 360.0, 5.0), [-60.0, 0.0, 30.0, 90.0])
+    _, scale = cm.modulation_rgb(az, el, mean_luminance)
+    points = cm.dkl_direction(az, el) * scale[..., None]
+    for sign in (1, -1):
+        srgb = cm.dkl_to_srgb(sign * points, mean_luminance)
+        assert srgb.min() >= 0.0 and srgb.max() <= 1.0
+        assert min(srgb.min(), 1 - srgb.max()) == pytest.approx(0.0, abs=1e-6)
