@@ -83,3 +83,16 @@ def test_double_opponent_surround_is_the_centre_grating_in_antiphase(make_set, c
     # lie a whole number of periods apart, so the surround must be the negative of the centre there
     assert y[56 - 14, 56] == pytest.approx(-y[56 - 42, 56], abs=1e-6)
     assert abs(y[56 - 14, 56]) > 0.4
+
+
+@pytest.mark.parametrize("ppd, size", [(PPD, 1.0), (19.0, 1.5)])
+def test_white_noise_fills_a_square_of_size_deg_on_the_centre(ppd, size, make_set, cie_y):
+    """Checks of +-1 inside the square of side size_deg, grey outside: |m| sums to (size ppd)^2 pixels (one sample
+    per pixel, edges area-weighted) and is centred on the stimulus centre of an asymmetric canvas."""
+    stim = make_set("white_noise", {"seed": 5, "check_deg": 0.1, "size_deg": size}).with_ppd(ppd)
+    geometry = Geometry(int(2 * size * ppd) + 3, int(2 * size * ppd), size * ppd + 0.4, size * ppd - 0.7, ppd)
+    weight = np.abs(cie_y(stim.render(geometry, supersample=1))[0] - 0.5) / 0.5
+    assert weight.sum() == pytest.approx((size * ppd) ** 2, rel=1e-4)
+    rows, cols = np.indices(weight.shape)
+    assert (weight * cols).sum() / weight.sum() == pytest.approx(geometry.centre_x_px, abs=0.01)
+    assert (weight * rows).sum() / weight.sum() == pytest.approx(geometry.centre_y_px, abs=0.01)

@@ -163,3 +163,19 @@ def test_gabor_envelope_is_a_gaussian_of_standard_deviation_sigma(ppd, sigma, x0
     sy = np.sqrt(wy @ (y - y0) ** 2 / wy.sum())
     # box-averaging each pixel adds 1/12 px^2 to the variance
     assert (sx, sy) == pytest.approx((np.sqrt(sigma ** 2 + 1 / (12 * ppd ** 2)),) * 2, rel=0.003)
+
+
+@pytest.mark.parametrize("ppd", [PPD, 19.0])
+def test_centre_annulus_is_the_centre_disc_and_everything_beyond_the_gap(ppd, make_set, cie_y):
+    """A uniform (near-zero SF) grating through a centre_annulus window: 1 inside the disc of diameter size_deg
+    and beyond diameter gap_deg, 0 in the grey ring between; the covered area is the canvas minus the ring."""
+    stim = make_set("grating", {"aperture": "centre_annulus", "size_deg": 1.0, "gap_deg": 2.5,
+                                "orientation_deg": 0.0, "sf_cpd": 1e-6})
+    geometry = Geometry(int(3.5 * ppd), int(3.5 * ppd) + 5, 1.75 * ppd - 0.3, 1.75 * ppd + 1.6, ppd)
+    covered = (cie_y(stim.with_ppd(ppd).render(geometry))[0] - 0.5) / 0.5
+    ring = np.pi * ((2.5 * ppd) ** 2 - (1.0 * ppd) ** 2) / 4
+    assert covered.sum() == pytest.approx(covered.size - ring, rel=0.002)
+    row, col = round(geometry.centre_y_px), round(geometry.centre_x_px)
+    assert covered[row, col] == pytest.approx(1.0, abs=1e-6)                       # the centre disc
+    assert covered[row, col + round(0.85 * ppd)] == pytest.approx(0.0, abs=1e-6)  # the grey ring (radius 0.85)
+    assert covered[0, 0] == pytest.approx(1.0, abs=1e-6)                           # the surround
