@@ -179,3 +179,22 @@ def test_centre_annulus_is_the_centre_disc_and_everything_beyond_the_gap(ppd, ma
     assert covered[row, col] == pytest.approx(1.0, abs=1e-6)                       # the centre disc
     assert covered[row, col + round(0.85 * ppd)] == pytest.approx(0.0, abs=1e-6)  # the grey ring (radius 0.85)
     assert covered[0, 0] == pytest.approx(1.0, abs=1e-6)                           # the surround
+
+
+@pytest.mark.parametrize("ppd, orientation, sf, phase", [(19.0, 35.0, 2.0, 60.0), (40.0, 120.0, 3.5, 200.0)])
+def test_gabor_is_a_sine_carrier_under_a_gaussian_envelope_at_each_pixel(ppd, orientation, sf, phase, make_set,
+                                                                         cie_y):
+    """Point-sampled (one sample per pixel) Gabor against its definition at every pixel centre:
+    ``cos(2 pi f u - phase) exp(-r^2 / (2 sigma^2))`` with ``u = -x' sin(theta) + y' cos(theta)`` and (x', y') the
+    position from the Gabor's centre (x_deg, y_deg), on an asymmetric canvas."""
+    sigma, x0, y0 = 0.4, 0.25, -0.15
+    stim = make_set("gabor", {"orientation_deg": orientation, "sf_cpd": sf, "phase_deg": phase, "sigma_deg": sigma,
+                              "x_deg": x0, "y_deg": y0})
+    geometry = Geometry(int(3 * ppd), int(3 * ppd) + 7, 1.5 * ppd + 0.3, 1.5 * ppd + 2.8, ppd)
+    m = (cie_y(stim.with_ppd(ppd).render(geometry, supersample=1, dtype=torch.float64))[0] - 0.5) / 0.5
+    x = (np.arange(geometry.width_px) - geometry.centre_x_px)[None, :] / ppd - x0
+    y = (geometry.centre_y_px - np.arange(geometry.height_px))[:, None] / ppd - y0
+    t = np.radians(orientation)
+    want = np.cos(2 * np.pi * sf * (-x * np.sin(t) + y * np.cos(t)) - np.radians(phase)) * \
+        np.exp(-(x ** 2 + y ** 2) / (2 * sigma ** 2))
+    np.testing.assert_allclose(m, want, atol=1e-9)
