@@ -125,3 +125,29 @@ def test_dkl_points_on_the_gamut_boundary_encode_inside_0_1(mean_luminance):
         srgb = cm.dkl_to_srgb(sign * points, mean_luminance)
         assert srgb.min() >= 0.0 and srgb.max() <= 1.0
         assert min(srgb.min(), 1 - srgb.max()) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_decoding_is_linear_up_to_and_including_0_04045():
+    """IEC 61966-2-1: L = V / 12.92 for V <= 0.04045 (the end point included), the power law above it."""
+    v = torch.tensor([0.0, 0.02, 0.04045, 0.5], dtype=torch.float64)
+    expected = [0.0, 0.02 / 12.92, 0.04045 / 12.92, ((0.5 + 0.055) / 1.055) ** 2.4]
+    np.testing.assert_allclose(cm.decode_srgb(v).numpy(), expected, rtol=1e-15, atol=0)
+
+
+def test_encoding_has_the_standard_slopes_and_a_finite_gradient_at_black():
+    """dV/dL = 12.92 on the linear segment and 1.055 / 2.4 L^(1/2.4 - 1) above 0.0031308; at black the gradient
+    is finite (the power branch, unused there, must not turn it into NaN)."""
+    lin = torch.tensor([0.0, 0.001, 0.2, 0.7], dtype=torch.float64, requires_grad=True)
+    cm.encode_srgb(lin).sum().backward()
+    assert torch.isfinite(lin.grad[0])
+    expected = [12.92, 1.055 / 2.4 * 0.2 ** (1 / 2.4 - 1), 1.055 / 2.4 * 0.7 ** (1 / 2.4 - 1)]
+    np.testing.assert_allclose(lin.grad[1:].numpy(), expected, rtol=1e-12)
+
+
+def test_gamut_limit_is_set_by_the_channel_with_least_room():
+    """The largest t with rgb0 +- t delta inside [0, 1]^3: room min(rgb0, 1 - rgb0) over |delta| per channel, a
+    channel without modulation never limits, and no modulation at all has no limit."""
+    rgb0 = np.array([0.3, 0.8, 0.5])                                   # room 0.3, 0.2, 0.5
+    deltas = np.array([[0.2, 0.0, -0.1], [0.0, 0.1, 0.0], [0.0, 0.0, 0.0], [-0.6, 0.5, 2.0]])
+    np.testing.assert_allclose(cm._gamut_limit(deltas, rgb0), [1.5, 2.0, np.inf, 0.25], rtol=1e-12)
+    np.testing.assert_allclose(cm._gamut_limit(deltas[0], rgb0), 1.5, rtol=1e-12)
