@@ -151,3 +151,9 @@ def test_gamut_limit_is_set_by_the_channel_with_least_room():
     deltas = np.array([[0.2, 0.0, -0.1], [0.0, 0.1, 0.0], [0.0, 0.0, 0.0], [-0.6, 0.5, 2.0]])
     np.testing.assert_allclose(cm._gamut_limit(deltas, rgb0), [1.5, 2.0, np.inf, 0.25], rtol=1e-12)
     np.testing.assert_allclose(cm._gamut_limit(deltas[0], rgb0), 1.5, rtol=1e-12)
+
+
+def test_luminance_is_cie_y_of_the_srgb_primaries():
+    """Y of the sRGB primaries (IEC 61966-2-1, the ITU-R BT.709 weights) and of white (1), for any leading shape."""
+    np.testing.assert_allclose(cm.luminance(np.eye(3)), [0.2126, 0.7152, 0.0722], atol=5e-5)
+    np.testing.assert_allclose(cm.luminance(np.full((2, 1, 3), 0.6)), np.full((2, 1), 0.6), rtol=1e-12)
