@@ -198,3 +198,12 @@ def test_gabor_is_a_sine_carrier_under_a_gaussian_envelope_at_each_pixel(ppd, or
     want = np.cos(2 * np.pi * sf * (-x * np.sin(t) + y * np.cos(t)) - np.radians(phase)) * \
         np.exp(-(x ** 2 + y ** 2) / (2 * sigma ** 2))
     np.testing.assert_allclose(m, want, atol=1e-9)
+
+
+def test_square_wave_edges_are_area_weighted_at_one_sample_per_pixel(make_set, cie_y):
+    """Stripe edges 0.3 pixel into a pixel (period 16 px, one sample per pixel): the edge pixels are 0.3 and 0.7
+    covered in linear light, the others fully light or dark."""
+    stim = make_set("grating", {"orientation_deg": 90.0, "sf_cpd": PPD / 16, "waveform": "square",
+                                "phase_deg": 360 * 0.3 / 16})
+    y = cie_y(stim.render(Geometry.centred(64, PPD), supersample=1, dtype=torch.float64))[0]
+    assert np.unique(np.round(y, 6)).tolist() == pytest.approx([0.0, 0.3, 0.7, 1.0], abs=1e-6)
