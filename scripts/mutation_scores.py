@@ -107,6 +107,14 @@ EQUIVALENT = {
     "v1lab.stimuli.colorimetry.x_modulation_rgb__mutmut_19",
     "v1lab.stimuli.colorimetry.x_luminance__mutmut_2",
     "v1lab.stimuli.colorimetry.x_luminance__mutmut_4",
+    "v1lab.stimuli.patterns.x__gabor__mutmut_25",
+    "v1lab.stimuli.patterns.x__opponent_patch__mutmut_47",
+    "v1lab.stimuli.patterns.x__grating__mutmut_30",
+    "v1lab.stimuli.patterns.x__grating__mutmut_31",
+    "v1lab.stimuli.patterns.x_aperture__mutmut_80",
+    "v1lab.stimuli.patterns.x_carrier__mutmut_18",
+    "v1lab.stimuli.patterns.x__white_noise__mutmut_13",
+    "v1lab.stimuli.patterns.x__white_noise__mutmut_20",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",
