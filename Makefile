@@ -35,7 +35,7 @@ experiment: fetch
 MUTANTS ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
-	nice -n 15 $(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
+	OMP_NUM_THREADS=1 nice -n 15 $(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/python scripts/mutation_scores.py
 
 bench: fetch

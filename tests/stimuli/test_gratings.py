@@ -163,3 +163,47 @@ def test_gabor_envelope_is_a_gaussian_of_standard_deviation_sigma(ppd, sigma, x0
     sy = np.sqrt(wy @ (y - y0) ** 2 / wy.sum())
     # box-averaging each pixel adds 1/12 px^2 to the variance
     assert (sx, sy) == pytest.approx((np.sqrt(sigma ** 2 + 1 / (12 * ppd ** 2)),) * 2, rel=0.003)
+
+
+@pytest.mark.parametrize("ppd", [PPD, 19.0])
+def test_centre_annulus_is_the_centre_disc_and_everything_beyond_the_gap(ppd, make_set, cie_y):
+    """A uniform (near-zero SF) grating through a centre_annulus window: 1 inside the disc of diameter size_deg
+    and beyond diameter gap_deg, 0 in the grey ring between; the covered area is the canvas minus the ring."""
+    stim = make_set("grating", {"aperture": "centre_annulus", "size_deg": 1.0, "gap_deg": 2.5,
+                                "orientation_deg": 0.0, "sf_cpd": 1e-6})
+    geometry = Geometry(int(3.5 * ppd), int(3.5 * ppd) + 5, 1.75 * ppd - 0.3, 1.75 * ppd + 1.6, ppd)
+    covered = (cie_y(stim.with_ppd(ppd).render(geometry))[0] - 0.5) / 0.5
+    ring = np.pi * ((2.5 * ppd) ** 2 - (1.0 * ppd) ** 2) / 4
+    assert covered.sum() == pytest.approx(covered.size - ring, rel=0.002)
+    row, col = round(geometry.centre_y_px), round(geometry.centre_x_px)
+    assert covered[row, col] == pytest.approx(1.0, abs=1e-6)                       # the centre disc
+    assert covered[row, col + round(0.85 * ppd)] == pytest.approx(0.0, abs=1e-6)  # the grey ring (radius 0.85)
+    assert covered[0, 0] == pytest.approx(1.0, abs=1e-6)                           # the surround
+
+
+@pytest.mark.parametrize("ppd, orientation, sf, phase", [(19.0, 35.0, 2.0, 60.0), (40.0, 120.0, 3.5, 200.0)])
+def test_gabor_is_a_sine_carrier_under_a_gaussian_envelope_at_each_pixel(ppd, orientation, sf, phase, make_set,
+                                                                         cie_y):
+    """Point-sampled (one sample per pixel) Gabor against its definition at every pixel centre:
+    ``cos(2 pi f u - phase) exp(-r^2 / (2 sigma^2))`` with ``u = -x' sin(theta) + y' cos(theta)`` and (x', y') the
+    position from the Gabor's centre (x_deg, y_deg), on an asymmetric canvas."""
+    sigma, x0, y0 = 0.4, 0.25, -0.15
+    stim = make_set("gabor", {"orientation_deg": orientation, "sf_cpd": sf, "phase_deg": phase, "sigma_deg": sigma,
+                              "x_deg": x0, "y_deg": y0})
+    geometry = Geometry(int(3 * ppd), int(3 * ppd) + 7, 1.5 * ppd + 0.3, 1.5 * ppd + 2.8, ppd)
+    m = (cie_y(stim.with_ppd(ppd).render(geometry, supersample=1, dtype=torch.float64))[0] - 0.5) / 0.5
+    x = (np.arange(geometry.width_px) - geometry.centre_x_px)[None, :] / ppd - x0
+    y = (geometry.centre_y_px - np.arange(geometry.height_px))[:, None] / ppd - y0
+    t = np.radians(orientation)
+    want = np.cos(2 * np.pi * sf * (-x * np.sin(t) + y * np.cos(t)) - np.radians(phase)) * \
+        np.exp(-(x ** 2 + y ** 2) / (2 * sigma ** 2))
+    np.testing.assert_allclose(m, want, atol=1e-9)
+
+
+def test_square_wave_edges_are_area_weighted_at_one_sample_per_pixel(make_set, cie_y):
+    """Stripe edges 0.3 pixel into a pixel (period 16 px, one sample per pixel): the edge pixels are 0.3 and 0.7
+    covered in linear light, the others fully light or dark."""
+    stim = make_set("grating", {"orientation_deg": 90.0, "sf_cpd": PPD / 16, "waveform": "square",
+                                "phase_deg": 360 * 0.3 / 16})
+    y = cie_y(stim.render(Geometry.centred(64, PPD), supersample=1, dtype=torch.float64))[0]
+    assert np.unique(np.round(y, 6)).tolist() == pytest.approx([0.0, 0.3, 0.7, 1.0], abs=1e-6)
