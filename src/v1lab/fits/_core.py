@@ -7,7 +7,7 @@ run on a batch axis: each iteration solves, for every (curve, start) at once,
 
 tries :math:`p + \\delta` projected into the parameter box (projected Levenberg-Marquardt, Kanzow, Yamashita &
 Fukushima 2004) and keeps it if the sum of squares falls. A parameter at a bound whose gradient points out of
-the box is held there and :math:`\delta` solves the system of the others (the free variables of Bertsekas' 1982
+the box is held there and :math:`\\delta` solves the system of the others (the free variables of Bertsekas' 1982
 projected Newton method); otherwise the coupled step of a held parameter, cut off by the projection, can stall
 the free ones short of their optimum. The damping follows Nielsen (1999): after an accepted
 step :math:`\\lambda \\leftarrow \\lambda \\max(1/3,\\, 1 - (2\\rho - 1)^3)` with :math:`\\rho` the actual over the
