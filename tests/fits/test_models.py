@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import erf, erfinv
 
+import v1lab.fits as F
 from v1lab.fits import (
     LOG_GAUSSIAN,
     MODELS,
@@ -151,3 +153,22 @@ def test_ratio_of_gaussians_derived_from_the_fitted_parameters():
     assert -1e-6 <= derived["gsf_deg"] - crossing < step
     none = RATIO_OF_GAUSSIANS.derive({"k_c": 0.0, "w_c_deg": 0.5, "k_s": 1.0, "w_s_deg": 1.0}, x)
     assert np.isnan(none["si"]) and np.isnan(none["gsf_deg"])
+
+
+@pytest.mark.parametrize("name, x, truth", [
+    ("von_mises", np.arange(0.0, 180.0, 15.0), (0.5, 3.0, 2.0, 150.0)),
+    ("log_gaussian", 2.0 ** np.arange(-2.0, 4.01, 0.5), (0.1, 2.0, 1.5, 0.7)),
+    ("ratio_of_gaussians", np.linspace(0.25, 8.0, 16), (2.0, 0.5, 1.5, 1.5)),
+    ("naka_rushton", np.geomspace(0.02, 1.0, 9), (0.1, 2.0, 0.2, 2.0)),
+])
+def test_one_curve_fits_and_their_level_are_the_batch_rows(name, x, truth):
+    """Interval half-widths scale as the Student-t quantiles: t_{0.9} / t_{0.975} from level 0.95 to 0.8."""
+    one, many = getattr(F, f"fit_{name}"), getattr(F, f"fit_{name}_many")
+    y = MODELS[name].func(x, *truth) + 0.01 * np.random.default_rng(5).standard_normal(x.size)
+    default, low = one(y.tolist(), x), one(y[None, :], x, ci_level=0.8)
+    assert default.success and low.success and default.ci_level == 0.95 and low.ci_level == 0.8
+    assert low == many(y[None], x, ci_level=0.8)[0] and default == many([y], x)[0]
+    ratio = stats.t.ppf(0.9, x.size - 4) / stats.t.ppf(0.975, x.size - 4)
+    for k, v in default.params.items():
+        assert low.params[k] == v
+        assert low.ci_high[k] - v == pytest.approx(ratio * (default.ci_high[k] - v), rel=1e-9)
