@@ -172,3 +172,16 @@ def test_one_curve_fits_and_their_level_are_the_batch_rows(name, x, truth):
     for k, v in default.params.items():
         assert low.params[k] == v
         assert low.ci_high[k] - v == pytest.approx(ratio * (default.ci_high[k] - v), rel=1e-9)
+
+
+def test_ratio_of_gaussians_derived_on_a_grid_to_four_times_the_largest_diameter():
+    """A centre still rising at 4 x the largest diameter (w_c = 1, largest diameter 1, no surround): R_peak is
+    k_c erf^2(2), so SI = 1 - 1 / erf^2(2) and 95 % of it is first reached at d = 2 erfinv(sqrt 0.95 erf 2);
+    a narrow centre (w_c = 0.2, peak 0.8 < 1) reaches 95 % of its peak at 0.4 erfinv(sqrt 0.95), below 1 deg."""
+    x = np.array([0.25, 1.0])
+    rising = RATIO_OF_GAUSSIANS.derive({"k_c": 0.8, "w_c_deg": 1.0, "k_s": 0.0, "w_s_deg": 1.0}, x)
+    assert rising["si"] == pytest.approx(1 - 1 / erf(2.0) ** 2, rel=1e-12)
+    assert 0.0 <= rising["gsf_deg"] - 2 * erfinv(np.sqrt(0.95) * erf(2.0)) < 4.0 / 4000
+    narrow = RATIO_OF_GAUSSIANS.derive({"k_c": 0.8, "w_c_deg": 0.2, "k_s": 0.0, "w_s_deg": 1.0}, x)
+    assert narrow["si"] == 0.0
+    assert 0.0 <= narrow["gsf_deg"] - 0.4 * erfinv(np.sqrt(0.95)) < 4.0 / 4000
