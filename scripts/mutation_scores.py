@@ -115,6 +115,13 @@ EQUIVALENT = {
     "v1lab.stimuli.patterns.x_carrier__mutmut_18",
     "v1lab.stimuli.patterns.x__white_noise__mutmut_13",
     "v1lab.stimuli.patterns.x__white_noise__mutmut_20",
+    "v1lab.fits.contrast.x_naka_rushton__mutmut_4",
+    "v1lab.fits.contrast.x_naka_rushton__mutmut_6",
+    "v1lab.fits.orientation.x_von_mises_jacobian__mutmut_5",
+    "v1lab.fits.orientation.x_von_mises_jacobian__mutmut_7",
+    "v1lab.fits.orientation.x_von_mises_bandwidth__mutmut_21",
+    "v1lab.fits.size.x_ratio_of_gaussians__mutmut_3",
+    "v1lab.fits.size.x_ratio_of_gaussians__mutmut_5",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from v1lab.fits import LOG_GAUSSIAN, NAKA_RUSHTON, RATIO_OF_GAUSSIANS, VON_MISES, CurveModel, fit_least_squares
-from v1lab.fits._core import _covariance, _forward_differences, inner_bounds, nan_range
+from v1lab.fits._core import _covariance, _forward_differences, _levenberg_marquardt, _solve, inner_bounds, nan_range
 
 X = np.array([0.0, 0.5, 1.5, 2.0, 3.5, 4.0, 6.0])
 NOISE = np.array([0.3, -0.1, -0.4, 0.2, 0.5, -0.6, 0.1])
@@ -163,3 +163,50 @@ def test_a_start_that_does_not_converge_does_not_count():
     assert np.isnan(res.params["kappa"]) and not res.success
     assert fit_least_squares(VON_MISES, y, x, max_iter=3)[0].reason.endswith("in 3 iterations")
     assert fit_least_squares(VON_MISES, y, x)[0].params["kappa"] == pytest.approx(2.0, rel=1e-6)
+
+
+def _slope_problem():
+    """y = p x at x = (1, 2, 3), planted p = 2: r = (p - 2) x, J'J = 14, gradient 14 (p - 2)."""
+    x = np.array([1.0, 2.0, 3.0])
+    return (lambda p: p[:, :1] * x), (lambda p: np.broadcast_to(x[None, :, None], (len(p), 3, 1)).copy()), 2.0 * x
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 3, 5])
+def test_levenberg_marquardt_steps_on_a_linear_problem_follow_nielsens_damping(iterations):
+    """With Marquardt's scaling the step is -(p - 2) / (1 + lambda), so p - 2 shrinks by lambda / (1 + lambda);
+    on a linear problem the gain ratio is exactly 1 and Nielsen's rule divides lambda by 3 (lambda_0 = 1)."""
+    evaluate, jacobian, y = _slope_problem()
+    params, sse, converged = _levenberg_marquardt(evaluate, jacobian, y[None], np.array([[5.0]]), np.array([-np.inf]),
+                                                  np.array([np.inf]), iterations, np.array([0.0]))
+    lam = 3.0 ** -np.arange(iterations)
+    error = 3.0 * np.prod(lam / (1 + lam))
+    assert params[0, 0] == pytest.approx(2.0 + error, rel=1e-12)
+    assert sse[0] == pytest.approx(14 * error ** 2, rel=1e-9)
+    assert not converged[0]
+
+
+def test_levenberg_marquardt_stops_at_a_bound_the_step_points_past():
+    """From p = 1 towards 2 with p <= 1.5: the first step (halfway at lambda = 1) lands on the bound, the next is
+    held there (gradient pointing out of the box), a zero step: converged at the bound."""
+    evaluate, jacobian, y = _slope_problem()
+    args = (evaluate, jacobian, y[None], np.array([[1.0]]), np.array([-np.inf]), np.array([1.5]))
+    params, sse, converged = _levenberg_marquardt(*args, 1, np.array([0.0]))
+    assert params[0, 0] == 1.5 and not converged[0]
+    params, sse, converged = _levenberg_marquardt(*args, 2, np.array([0.0]))
+    assert params[0, 0] == 1.5 and sse[0] == pytest.approx(14 * 0.25, rel=1e-12) and converged[0]
+
+
+def test_levenberg_marquardt_gain_below_the_floor_converges():
+    """The first step gains 14 (9 - 2.25) = 94.5 of 126: converged when the floor is above that, not below."""
+    evaluate, jacobian, y = _slope_problem()
+    for floor, done in ((94.0, False), (95.0, True)):
+        _, sse, converged = _levenberg_marquardt(evaluate, jacobian, y[None], np.array([[5.0]]), np.array([-np.inf]),
+                                                 np.array([np.inf]), 1, np.array([floor]))
+        assert sse[0] == pytest.approx(14 * 1.5 ** 2, rel=1e-12) and converged[0] == done
+
+
+def test_a_singular_system_falls_back_to_the_pseudo_inverse():
+    system = np.array([[[2.0, 0.0], [0.0, 4.0]], [[1.0, 1.0], [1.0, 1.0]]])
+    rhs = np.array([[2.0, 2.0], [3.0, 1.0]])
+    np.testing.assert_allclose(_solve(system, rhs), [[1.0, 0.5], [1.0, 1.0]], rtol=1e-12)
+    np.testing.assert_allclose(_solve(system[:1], rhs[:1]), [[1.0, 0.5]], rtol=1e-15)
