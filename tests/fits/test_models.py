@@ -55,10 +55,10 @@ def test_von_mises_equation_and_starts():
     expected = 0.5 + 2.0 * np.exp(1.5 * (np.cos(2 * np.deg2rad(theta - 55.0)) - 1))
     np.testing.assert_allclose(von_mises(theta, 0.5, 2.0, 1.5, 55.0), expected, rtol=1e-14)
     assert von_mises(145.0, 0.5, 2.0, 1.5, 55.0) == pytest.approx(0.5 + 2.0 * np.exp(-3.0), rel=1e-14)
-    curves = np.array([[1.0, np.nan, 4.0, 2.0], [3.0, 3.0, 3.0, 3.0]])
+    curves = np.array([[-3.0, np.nan, -1.0, -2.0], [3.0, 3.0, 3.0, 3.0]])
     starts = VON_MISES.starts(curves, np.array([0.0, 45.0, 90.0, 135.0]))
     assert starts.shape == (2, 3, 4)
-    np.testing.assert_allclose(starts[0], [[1.0, 3.0, k, 90.0] for k in (0.5, 2.0, 8.0)])
+    np.testing.assert_allclose(starts[0], [[-3.0, 2.0, k, 90.0] for k in (0.5, 2.0, 8.0)])
     np.testing.assert_allclose(starts[1], [[3.0, 1e-6, k, 0.0] for k in (0.5, 2.0, 8.0)])
 
 
@@ -92,9 +92,9 @@ def test_log_gaussian_equation_and_starts():
     f = np.array([0.5, 2.0, 8.0])
     np.testing.assert_allclose(log_gaussian(f, 0.1, 2.0, 2.0, 0.5), 0.1 + 2.0 * np.exp([-8.0, 0.0, -8.0]),
                                rtol=1e-14)
-    curves = np.array([[1.0, 5.0, np.nan, 2.0], [-1.0, -1.0, -1.0, -1.0]])
+    curves = np.array([[-4.0, -0.5, np.nan, -3.0], [-1.0, -1.0, -1.0, -1.0]])
     starts = LOG_GAUSSIAN.starts(curves, np.array([0.5, 1.0, 2.0, 4.0]))
-    np.testing.assert_allclose(starts[0], [[1.0, 4.0, 1.0, s] for s in (0.5, 1.0, 2.0)])
+    np.testing.assert_allclose(starts[0], [[-4.0, 3.5, 1.0, s] for s in (0.5, 1.0, 2.0)])
     np.testing.assert_allclose(starts[1], [[-1.0, 1e-6, 0.5, s] for s in (0.5, 1.0, 2.0)])
 
 

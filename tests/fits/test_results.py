@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from v1lab.fits import NAKA_RUSHTON, VON_MISES, FitBatch, fit_von_mises, fit_von_mises_many, von_mises
+from v1lab.fits import LOG_GAUSSIAN, NAKA_RUSHTON, VON_MISES, FitBatch, fit_von_mises, fit_von_mises_many, von_mises
 from v1lab.fits._result import FitResult
 
 ORIS = np.arange(0.0, 180.0, 15.0)
@@ -69,6 +69,9 @@ def test_not_fitted_counts_its_samples_unless_told():
     assert empty.cov.shape == (3, 4, 4) and empty.derived.shape == (3, 0) and empty.r_squared.shape == (3,)
     assert list(empty.status) == ["no data"] * 3 and list(empty.reason) == ["none"] * 3
     assert all(np.isnan(a).all() for a in (empty.params, empty.ci_low, empty.ci_high, empty.cov, empty.r_squared))
+    assert empty.place([1, 3, 0], 4, status="skipped", reason="").n_obs == 5
+    none = FitBatch.not_fitted(NAKA_RUSHTON, 0, "ok", "", x=ORIS).place([], 2, status="skipped", reason="")
+    assert list(none.status) == ["skipped", "skipped"]
     empty.params[0, 0] = 1.0
     assert np.isnan(empty.ci_low[0, 0]) and np.isnan(empty.ci_high[0, 0])
 
@@ -144,3 +147,10 @@ def test_result_row_and_summary_hold_every_field():
 def test_single_curve_fit_is_the_first_row_of_the_batch():
     curves, batch = _noisy_batch(ci_level=0.8)
     assert fit_von_mises(curves[1], ORIS, ci_level=0.8) == batch[1]
+
+
+def test_predict_at_zero_frequency_is_the_baseline():
+    """log2(0 / f0)^2 = inf, exp(-inf) = 0: a log-Gaussian at 0 cycles/deg is its baseline, silently."""
+    batch = FitBatch.not_fitted(LOG_GAUSSIAN, 1, "ok", "", x=[1.0, 2.0])
+    batch.params[0] = [0.3, 2.0, 1.0, 0.5]
+    np.testing.assert_allclose(batch.predict([0.0, 1.0, 2.0])[0], [0.3, 2.3, 0.3 + 2.0 * np.exp(-2.0)], rtol=1e-14)
