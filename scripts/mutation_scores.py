@@ -122,6 +122,18 @@ EQUIVALENT = {
     "v1lab.fits.orientation.x_von_mises_bandwidth__mutmut_21",
     "v1lab.fits.size.x_ratio_of_gaussians__mutmut_3",
     "v1lab.fits.size.x_ratio_of_gaussians__mutmut_5",
+    "v1lab.fits.contrast.x__starts__mutmut_27",
+    "v1lab.fits.orientation.x__starts__mutmut_36",
+    "v1lab.fits.spatial_frequency.x__starts__mutmut_36",
+    *(f"v1lab.fits.{module}.x_fit_{name}__mutmut_{n}" for module, name in (
+        ("contrast", "naka_rushton"), ("orientation", "von_mises"), ("size", "ratio_of_gaussians"),
+        ("spatial_frequency", "log_gaussian")) for n in (9, 11)),
+    *(f"v1lab.fits._batch.xǁFitBatchǁpredict__mutmut_{n}" for n in (6, 8, 13, 15)),
+    "v1lab.fits.size.x__derive__mutmut_27",
+    "v1lab.fits.size.x__derive__mutmut_32",
+    "v1lab.fits.size.x__starts__mutmut_31",
+    "v1lab.fits._core.x__vectorised__mutmut_6",
+    "v1lab.fits._core.x__vectorised__mutmut_8",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

@@ -88,6 +88,8 @@ def test_forward_differences_step_sqrt_eps_times_the_parameter_and_backwards_at_
     np.testing.assert_array_equal(at_top[0, :, 0], (1.0 - 2.0 ** -26) * x)
     below = _forward_differences(evaluate, np.array([0.5 + 2.0 ** -27, np.inf]))(params[:1])
     np.testing.assert_array_equal(below[0, :, 0], (1.0 - 2.0 ** -26) * x)
+    room = _forward_differences(evaluate, np.array([0.5 + 2.0 ** -26, np.inf]))(params[:1])
+    np.testing.assert_array_equal(room[0, :, 0], (1.0 + 2.0 ** -26) * x)
 
 
 def test_inner_bounds_move_each_finite_bound_inwards_by_1e_9_relative():
@@ -210,3 +212,22 @@ def test_a_singular_system_falls_back_to_the_pseudo_inverse():
     rhs = np.array([[2.0, 2.0], [3.0, 1.0]])
     np.testing.assert_allclose(_solve(system, rhs), [[1.0, 0.5], [1.0, 1.0]], rtol=1e-12)
     np.testing.assert_allclose(_solve(system[:1], rhs[:1]), [[1.0, 0.5]], rtol=1e-15)
+
+
+def test_both_caveats_of_a_fit_are_given():
+    model = CurveModel(name="twin", names=("a", "b", "c"), func=lambda x, a, b, c: a + (b + c) * x,
+                       bounds=lambda x: ((-np.inf,) * 3, (np.inf, np.inf, 0.0)),
+                       starts=lambda c, x: np.zeros((len(c), 1, 3)),
+                       jac=lambda x, a, b, c: np.stack(np.broadcast_arrays(np.ones_like(a * x), x, x), axis=-1))
+    res = fit_least_squares(model, 1.0 + 2.0 * X + NOISE, X)[0]
+    assert res.reason == ("covariance not estimable (parameters not identifiable from these samples): CIs are NaN; "
+                          "parameter(s) c at a bound: CIs unreliable")
+
+
+def test_a_model_undefined_at_some_samples_fails_silently():
+    """b x / x is 0/0 at x = 0 for every parameter: no fit, and no floating-point warning on the way."""
+    model = CurveModel(name="ratio", names=("a", "b"), func=lambda x, a, b: a + b * x / x,
+                       bounds=lambda x: ((-np.inf, -np.inf), (np.inf, np.inf)),
+                       starts=lambda c, x: np.ones((len(c), 1, 2)))
+    res = fit_least_squares(model, 1.0 + 2.0 * X + NOISE, X)[0]
+    assert not res.success and res.reason == "optimizer did not converge from 1 starting points in 200 iterations"

@@ -43,6 +43,7 @@ def test_models_by_name():
     (NAKA_RUSHTON, np.array([0.1, 1.0]), (-INF, 0.0, 1e-3, 0.2), (INF, INF, 10.0, 10.0)),
     (RATIO_OF_GAUSSIANS, np.array([0.5, 6.0, 2.0]), (0.0, 6e-3, 0.0, 6e-3), (INF, 600.0, INF, 600.0)),
     (RATIO_OF_GAUSSIANS, np.array([0.0, 0.0]), (0.0, 1e-3, 0.0, 1e-3), (INF, 100.0, INF, 100.0)),
+    (RATIO_OF_GAUSSIANS, np.array([0.1, 0.5]), (0.0, 5e-4, 0.0, 5e-4), (INF, 50.0, INF, 50.0)),
 ])
 def test_documented_bounds(model, x, lower, upper):
     lo, hi = model.bounds(x)
