@@ -134,6 +134,9 @@ EQUIVALENT = {
     "v1lab.fits.size.x__starts__mutmut_31",
     "v1lab.fits._core.x__vectorised__mutmut_6",
     "v1lab.fits._core.x__vectorised__mutmut_8",
+    "v1lab.fits._core.x_inner_bounds__mutmut_19",
+    "v1lab.fits._core.x_inner_bounds__mutmut_21",
+    "v1lab.fits._core.x__covariance__mutmut_19",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

@@ -118,8 +118,10 @@ def test_covariance_rank_threshold_is_eps_max_n_p_times_the_largest_singular_val
     np.testing.assert_allclose(cov[2], np.linalg.inv(jac[2].T @ jac[2]) * 8.0 / (n - p), rtol=1e-8)
     broken = jac.copy()
     broken[1, 0, 0] = np.nan
-    cov = _covariance(broken, np.array([8.0, 8.0, np.inf]), n, p)
-    assert np.all(np.isnan(cov[1])) and np.all(np.isnan(cov[2])) and np.all(np.isnan(cov[0]))
+    cov = _covariance(broken, np.array([8.0, 8.0, 8.0]), n, p)
+    assert np.all(np.isnan(cov[1])) and np.all(np.isfinite(cov[2]))
+    cov = _covariance(jac, np.array([8.0, np.inf, 8.0]), n, p)
+    assert np.all(np.isnan(cov[1])) and np.all(np.isfinite(cov[2]))
     assert np.all(np.isnan(_covariance(broken[1:2], np.array([8.0]), n, p)))
 
 
