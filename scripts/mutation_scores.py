@@ -137,6 +137,7 @@ EQUIVALENT = {
     "v1lab.fits._core.x_inner_bounds__mutmut_19",
     "v1lab.fits._core.x_inner_bounds__mutmut_21",
     *(f"v1lab.fits._core.x__covariance__mutmut_{n}" for n in (19, 21, 22, 48, 61, 67)),
+    *(f"v1lab.fits._core.x_fit_least_squares__mutmut_{n}" for n in (20, 35, 78, 91)),
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",
