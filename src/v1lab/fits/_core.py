@@ -6,7 +6,10 @@ run on a batch axis: each iteration solves, for every (curve, start) at once,
 .. math:: (J^T J + \\lambda\\, \\mathrm{diag}(J^T J))\\, \\delta = -J^T r,
 
 tries :math:`p + \\delta` projected into the parameter box (projected Levenberg-Marquardt, Kanzow, Yamashita &
-Fukushima 2004) and keeps it if the sum of squares falls. The damping follows Nielsen (1999): after an accepted
+Fukushima 2004) and keeps it if the sum of squares falls. A parameter at a bound whose gradient points out of
+the box is held there and :math:`\\delta` solves the system of the others (the free variables of Bertsekas' 1982
+projected Newton method); otherwise the coupled step of a held parameter, cut off by the projection, can stall
+the free ones short of their optimum. The damping follows Nielsen (1999): after an accepted
 step :math:`\\lambda \\leftarrow \\lambda \\max(1/3,\\, 1 - (2\\rho - 1)^3)` with :math:`\\rho` the actual over the
 predicted gain, after a rejected one :math:`\\lambda \\leftarrow \\nu \\lambda`, :math:`\\nu \\leftarrow 2 \\nu`
 (:math:`\\lambda_0 = 1`). A start has converged when an accepted step lowers the sum of squares by less than
@@ -32,7 +35,8 @@ Math.* 2, 164-168. Marquardt, D. W. (1963). An algorithm for least-squares estim
 *J. SIAM* 11, 431-441. Nielsen, H. B. (1999). Damping parameter in Marquardt's method. Technical report
 IMM-REP-1999-05, Technical University of Denmark. Kanzow, C., Yamashita, N. & Fukushima, M. (2004).
 Levenberg-Marquardt methods with strong local convergence properties for solving nonlinear equations with
-convex constraints. *J. Comput. Appl. Math.* 172, 375-397.
+convex constraints. *J. Comput. Appl. Math.* 172, 375-397. Bertsekas, D. P. (1982). Projected Newton methods for optimization
+problems with simple constraints. *SIAM J. Control Optim.* 20, 221-246.
 """
 
 from __future__ import annotations
@@ -229,8 +233,9 @@ def _levenberg_marquardt(evaluate, jacobian, y, params, lower, upper, max_iter, 
         grad = np.einsum("bnp,bn->bp", jac, r_old)
         diag = np.diagonal(jtj, axis1=1, axis2=2)
         diag = np.maximum(diag, 1e-12 * diag.max(axis=1, keepdims=True) + np.finfo(float).tiny)
-        system = jtj + lam[idx, None, None] * diag[:, :, None] * eye
-        step = -_solve(system, grad)
+        free = ~(((p_old <= lower) & (grad > 0)) | ((p_old >= upper) & (grad < 0)))
+        system = (jtj + lam[idx, None, None] * diag[:, :, None] * eye) * (free[:, :, None] & free[:, None, :])
+        step = -_solve(system + ~free[:, :, None] * eye, grad * free)
         p_new = np.clip(p_old + step, lower, upper)
         r_new = evaluate(p_new) - y[idx]
         sse_new = np.sum(r_new ** 2, axis=1)
