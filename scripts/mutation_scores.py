@@ -138,6 +138,9 @@ EQUIVALENT = {
     "v1lab.fits._core.x_inner_bounds__mutmut_21",
     *(f"v1lab.fits._core.x__covariance__mutmut_{n}" for n in (19, 21, 22, 48, 61, 67)),
     *(f"v1lab.fits._core.x_fit_least_squares__mutmut_{n}" for n in (20, 35, 78, 91)),
+    "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_7",
+    "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_43",
+    "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_46",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",
