@@ -141,6 +141,12 @@ EQUIVALENT = {
     "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_7",
     "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_43",
     "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_46",
+    "v1lab.characterisation.curves.x_tuning_curves__mutmut_25",
+    "v1lab.characterisation.curves.x_tuning_curves__mutmut_27",
+    "v1lab.characterisation.curves.x_tuning_curves__mutmut_75",
+    "v1lab.characterisation.curves.x_tuning_curves__mutmut_77",
+    "v1lab.characterisation.curves.x_tuning_curves__mutmut_79",
+    "v1lab.characterisation.curves.x_tuning_curves__mutmut_81",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

@@ -92,3 +92,30 @@ def test_a_missing_set_gives_no_curve():
     assert list(curves) == ["orientation", "spatial_frequency"]
     with pytest.raises(Exception, match="blank"):
         tuning_curves(ds.drop_vars("blank"), ROLES)
+
+
+def test_each_curve_names_its_kind_and_role_and_positions_may_be_floats():
+    ds, _ = responses(np.random.default_rng(8))
+    curves = tuning_curves(ds, ROLES)
+    assert [(c.name, c.role) for c in curves.values()] == [
+        ("orientation", "luminance_gratings"), ("spatial_frequency", "luminance_gratings"),
+        ("size", "size_sweep"), ("chromatic_spatial_frequency", "chromatic_gratings")]
+    picked = tuning_curves(ds, ROLES, units=np.array([2.0, 1.0]))   # e.g. a units-table column read as float
+    np.testing.assert_array_equal(picked["orientation"].curves, curves["orientation"].curves[[2, 1]])
+
+
+def test_a_curve_the_analyser_cannot_take_is_left_out():
+    rng = np.random.default_rng(9)
+    two = grating_table(oris=[0.0, 90.0])           # two orientations: no orientation curve, an SF curve
+    ds = layer_dataset([("lum", two, rng.gamma(2.0, 1.0, (len(two), 3)))], rng.uniform(0.1, 0.5, 3),
+                       channels=np.arange(3), attrs={"model": "m", "layer": "l"})
+    assert "orientation" not in tuning_curves(ds, AnalysisRoles(luminance_gratings="lum"))
+
+
+@pytest.mark.parametrize("thing", [{}, np.zeros(3)], ids=["mapping", "array"])
+def test_anything_but_a_dataset_with_blank_is_one_clear_error(thing):
+    from v1lab.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match=r"^responses: expected a Dataset with variable 'blank' "
+                                            r"\(v1lab\.recording\.layer_dataset\)$"):
+        tuning_curves(thing, ROLES)
