@@ -35,8 +35,8 @@ Math.* 2, 164-168. Marquardt, D. W. (1963). An algorithm for least-squares estim
 *J. SIAM* 11, 431-441. Nielsen, H. B. (1999). Damping parameter in Marquardt's method. Technical report
 IMM-REP-1999-05, Technical University of Denmark. Kanzow, C., Yamashita, N. & Fukushima, M. (2004).
 Levenberg-Marquardt methods with strong local convergence properties for solving nonlinear equations with
-convex constraints. *J. Comput. Appl. Math.* 172, 375-397. Bertsekas, D. P. (1982). Projected Newton methods for optimization
-problems with simple constraints. *SIAM J. Control Optim.* 20, 221-246.
+convex constraints. *J. Comput. Appl. Math.* 172, 375-397. Bertsekas, D. P. (1982). Projected Newton methods
+for optimization problems with simple constraints. *SIAM J. Control Optim.* 20, 221-246.
 """
 
 from __future__ import annotations
