@@ -27,6 +27,7 @@ from v1lab.stimuli.colorimetry import REFERENCE_GREY, RGB_TO_LMS, decode_srgb
 
 PPD = 28.0
 KERNEL = 57  # pixels: +-1 deg, room for the envelopes below
+STRIDE = 4   # the 56-px input's centre pixel, 28, is a multiple
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 # Read by v1lab's python: model spec. A 56-px input (2 deg) is all the 57-px filters of the centre unit see.
@@ -95,52 +96,57 @@ class ConeOpponentFront(nn.Module):
 
 
 class PlantedUnits(nn.Module):
-    """Linear filters on the opponent signals, then rectification or quadrature energy per unit."""
+    """Linear filters on the opponent signals, then rectification or quadrature energy per unit.
+
+    Each filter reads one opponent signal, so each signal has its own convolution (``filters[c]``), and the
+    convolutions step by ``STRIDE`` pixels: the map's centre unit (the one recorded) sums the same kernel taps
+    over the same pixels as at stride 1, at a fraction of the cost.
+    """
 
     def __init__(self):
         super().__init__()
-        kernels, energy_pairs, biases = [], [], []
+        kernels: list[list] = [[], [], []]   # per opponent signal: (kernel, bias)
+        plan = []                            # output channel -> (signal, filter, quadrature filter or -1)
+
+        def add(signal, kernel, bias=0.0):
+            kernels[signal].append((kernel, bias))
+            return len(kernels[signal]) - 1
+
         zero = np.zeros((KERNEL, KERNEL))
         for kind, theta, sf in PLANTED:
-            if kind in ("simple", "complex"):
-                kernels.append([gabor(theta, sf), zero, zero])
-                biases.append(0.0)
-                if kind == "complex":
-                    energy_pairs.append((len(kernels) - 1, len(kernels) + 0))
-                    kernels.append([gabor(theta, sf, phase_deg=90.0), zero, zero])
-                    biases.append(0.0)
+            if kind == "simple":
+                plan.append((0, add(0, gabor(theta, sf)), -1))
+            elif kind == "complex":
+                plan.append((0, add(0, gabor(theta, sf)), add(0, gabor(theta, sf, phase_deg=90.0))))
             elif kind == "double-opponent":
-                kernels.append([zero, gabor(theta, sf), zero])
-                biases.append(0.0)
+                plan.append((1, add(1, gabor(theta, sf)), -1))
             elif kind == "single-opponent":
-                kernels.append([zero, gaussian(0.25), zero])
-                biases.append(0.0)
+                plan.append((1, add(1, gaussian(0.25)), -1))
             elif kind == "non-oriented":
                 dog = gaussian(0.08) - gaussian(0.3)
-                kernels.append([dog / np.abs(dog).sum(), zero, zero])
-                biases.append(0.0)
+                plan.append((0, add(0, dog / np.abs(dog).sum()), -1))
             else:
-                kernels.append([zero, zero, zero])
-                biases.append(-1.0)
-        self.filters = nn.Conv2d(3, len(kernels), KERNEL, padding=KERNEL // 2)
-        with torch.no_grad():
-            self.filters.weight.copy_(torch.tensor(np.array(kernels), dtype=torch.float32))
-            self.filters.bias.copy_(torch.tensor(biases, dtype=torch.float32))
-        # output channel -> (first filter, quadrature filter or -1)
-        plan, k = [], 0
-        for kind, _, _ in PLANTED:
-            plan.append((k, k + 1 if kind == "complex" else -1))
-            k += 2 if kind == "complex" else 1
+                plan.append((0, add(0, zero, -1.0), -1))
+        self.filters = nn.ModuleList()
+        for signal in kernels:
+            conv = nn.Conv2d(1, max(1, len(signal)), KERNEL, stride=STRIDE, padding=KERNEL // 2)
+            with torch.no_grad():
+                conv.weight.zero_()
+                conv.bias.zero_()
+                for i, (kernel, bias) in enumerate(signal):
+                    conv.weight[i, 0] = torch.tensor(kernel, dtype=torch.float32)
+                    conv.bias[i] = bias
+            self.filters.append(conv)
         self.plan = plan
 
     def forward(self, x):
-        f = self.filters(x)
+        f = [conv(x[:, c:c + 1]) for c, conv in enumerate(self.filters)]
         out = []
-        for first, quad in self.plan:
+        for signal, first, quad in self.plan:
             if quad < 0:
-                out.append(torch.relu(f[:, first]))
+                out.append(torch.relu(f[signal][:, first]))
             else:
-                out.append(torch.sqrt(f[:, first] ** 2 + f[:, quad] ** 2 + 1e-12))
+                out.append(torch.sqrt(f[signal][:, first] ** 2 + f[signal][:, quad] ** 2 + 1e-12))
         return torch.stack(out, dim=1)
 
 
