@@ -1,13 +1,16 @@
 """Subprocess of test_memory.py: record a grating set with a planted network and print the peak RSS rise.
 
-``python memory_probe.py MAX_BATCH ROOM_MB`` records 256 gratings on a 64 x 64 canvas with batches sized by
+``python memory_probe.py MAX_BATCH:ROOM_MB ...`` imports torch and v1lab once, then forks one child per probe,
+one after the other, so each probe starts from the same fresh process without paying for the imports again.
+Each child records 256 gratings on a 64 x 64 canvas with batches sized by
 :func:`v1lab.recording.plan_memory` for a budget of the current resident set, the workspace and ``ROOM_MB``
-(``0``: no plan at all, both batches are ``MAX_BATCH``), and prints JSON: the batches and the rise of the peak resident
+(``0``: no plan at all, both batches are ``MAX_BATCH``), and prints one line of JSON: the batches and the rise of the peak resident
 set (VmHWM, reset through ``/proc/self/clear_refs``) above the resident set at the start of the recording, in
 bytes.
 """
 
 import json
+import os
 import sys
 
 import torch
@@ -47,5 +50,19 @@ def main(max_batch: int, room_mb: float) -> dict:
             "rise": _status("VmHWM") - start}
 
 
+def _forked(max_batch: int, room_mb: float) -> None:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            print(json.dumps(main(max_batch, room_mb)), flush=True)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"probe {max_batch}:{room_mb} exited with {os.waitstatus_to_exitcode(status)}")
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]), float(sys.argv[2]))))
+    for arg in sys.argv[1:]:
+        batch, room = arg.split(":")
+        _forked(int(batch), float(room))

@@ -61,19 +61,19 @@ def test_cpu_batches_hold_at_most_the_working_set_of_activations(c1, c2):
     small = plan_memory(rec, 2**40, max_batch=7)  # the batch size still caps it
     assert small.record_batch == 7
 
-def _probe(max_batch: int, room_mb: float) -> dict:
+def _probes(*runs: tuple[int, float]) -> list[dict]:
+    """Each (max batch, room in MB) probed in a fresh child process (memory_probe.py)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
-    out = subprocess.run([sys.executable, str(HERE / "memory_probe.py"), str(max_batch), str(room_mb)], env=env,
+    out = subprocess.run([sys.executable, str(HERE / "memory_probe.py"), *(f"{b}:{r}" for b, r in runs)], env=env,
                          capture_output=True, text=True, check=True, timeout=300)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return [json.loads(line) for line in out.stdout.strip().splitlines()[-len(runs):]]
 
 
 @pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK), reason="needs Linux's resettable VmHWM")
 def test_peak_memory_stays_flat_when_the_batch_size_is_raised_8_fold():
-    unbounded_small, unbounded_large = _probe(32, 0), _probe(256, 0)
+    unbounded_small, unbounded_large, small, large = _probes((32, 0), (256, 0), (32, 40), (256, 40))
     # the probe sees the batch: without a budget, 8 times the batch is several times the memory (~1 MB/stimulus)
     assert unbounded_large["rise"] > unbounded_small["rise"] + 150e6
-    small, large = _probe(32, 40), _probe(256, 40)
     assert small["record_batch"] <= 32 and large["record_batch"] <= 40
     assert large["rise"] < small["rise"] + 20e6
