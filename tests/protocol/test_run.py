@@ -21,7 +21,9 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 
 
-def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16, report: bool = True) -> Path:
+def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16) -> Path:
+    """A tiny run's protocol; without a report (tables and responses are what these tests compare;
+    test_sections.py and tests/report check run reports)."""
     protocol = {
         "name": "tiny",
         "model": model,
@@ -36,7 +38,7 @@ def _protocol(tmp_path: Path, model: str, *, batch_size: int = 16, report: bool 
         # a budget no process reaches: the batches are batch_size whatever the worker already holds (under the
         # default 2GB a pytest worker that has loaded ResNet-50 records one stimulus at a time, and another
         # summation order changes responses in the last bit, which the resume test compares exactly)
-        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size, "max_memory": "1TB", "report": report},
+        "output": {"root": str(tmp_path / "runs"), "batch_size": batch_size, "max_memory": "1TB", "report": False},
     }
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(protocol))
@@ -70,7 +72,7 @@ def test_run_writes_tables_responses_and_manifest(complete_run):
     assert manifest["model"].endswith("tiny_net.py:make") and "torch" in manifest["versions"]
     assert "gratings_osp_quick" in manifest["protocol"]
     assert sorted(p.name for p in (run / "responses").iterdir()) == ["conv1.nc", "layer1.nc"]  # parts removed
-    assert (run / "report.html").is_file() and (run / "comparison.csv").is_file()
+    assert (run / "comparison.csv").is_file() and not (run / "report.html").exists()   # output.report: false
 
 
 def test_run_never_overwrites(complete_run, capsys):
@@ -87,7 +89,7 @@ def test_resume_after_losing_files_gives_identical_results(complete_run, tmp_pat
 
     shutil.copytree(run, partial)
     layer1 = load_layer(run / "responses" / "layer1.nc")
-    for f in ["units.csv", "units.parquet", "report.html", "responses/layer1.nc"]:
+    for f in ["units.csv", "units.parquet", "responses/layer1.nc"]:
         (partial / f).unlink()
     parts = partial / "responses" / "layer1.parts"   # two of the four sets were recorded before the kill
     for name in ("gratings_osp_quick", "gratings_osp_matched_quick"):
@@ -115,10 +117,10 @@ def test_resume_refuses_a_different_protocol(complete_run, tmp_path, capsys):
     assert "differs from the one this run started with" in capsys.readouterr().err
 
 
-def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
+def test_killed_run_resumes_to_identical_results(complete_run, tmp_path, monkeypatch):
     """SIGKILL a real run half-way (a slowed-down copy of the network), then --resume it at full speed."""
     _, reference = complete_run
-    path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow", report=False)  # responses compared
+    path = _protocol(tmp_path, f"python:{HERE / 'tiny_net.py'}:make_slow")
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "v1lab", "run", str(path), "--trust-code", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -131,9 +133,8 @@ def test_killed_run_resumes_to_identical_results(complete_run, tmp_path):
     assert list(out.rglob("*.parts/*.nc")) and not (out / "responses" / "layer1.nc").exists(), \
         "the run was not interrupted half-way"
     assert not (out / "units.csv").exists()
-    resumed = subprocess.run(cmd[:6] + ["--resume", str(out), "--no-progress"], capture_output=True, text=True,
-                             env={**os.environ, "TINY_NET_DELAY_S": "0"})
-    assert resumed.returncode == 0, resumed.stderr
+    monkeypatch.setenv("TINY_NET_DELAY_S", "0")
+    assert main(cmd[3:6] + ["--resume", str(out), "--no-progress"]) == 0   # in this process: no second start-up
     got, want = _responses(out), _responses(reference)
     assert got.keys() == want.keys()
     for key in want:
