@@ -23,9 +23,10 @@ fetch: $(STAMP)
 	$(BIN)/v1lab fetch $(ZOO)
 
 # Two workers for the 2-core machines, one test module at a time each (a module's shared fixture is built
-# once); the accuracy check runs on a fixed subset (the whole sample with `-m slow`). See docs/testing.md.
+# once), the longest modules first (tests/conftest.py); the accuracy check runs on a fixed subset (the whole
+# sample with `-m slow`). See docs/testing.md.
 test: fetch
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 experiment: fetch
 	$(BIN)/v1lab run $(PROTOCOL) --model $(MODEL)

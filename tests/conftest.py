@@ -1,5 +1,5 @@
 """Shared fixtures: paths to the read-only data beside the checkout, skipped with a reason where absent; the
-hypothesis profiles; one share of the cores per xdist worker."""
+hypothesis profiles; one share of the cores per xdist worker; the longest modules first."""
 
 import os
 from pathlib import Path
@@ -13,6 +13,41 @@ settings.register_profile("v1lab", max_examples=60, deadline=None)
 settings.register_profile("thorough", parent=settings.get_profile("v1lab"), max_examples=2000)
 settings.load_profile("v1lab")
 
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+#: Modules that take longest (a real model, several processes, a full run or a Ray), longest first, from
+#: `pytest -n 2 --dist loadfile --durations=0`. They are handed out before the rest, so that the many short modules
+#: fill both workers at the end (longest-first scheduling); `make test` keeps this order (`--no-loadscope-reorder`).
+LONGEST_FIRST = (
+    "tests/models/test_accuracy.py",
+    "tests/sweep/test_sweep.py",
+    "tests/protocol/test_failures.py",
+    "tests/protocol/test_run.py",
+    "tests/recording/test_recorder.py",
+    "tests/test_api.py",
+    "tests/recording/test_memory.py",
+    "tests/report/test_paper_figures.py",
+    "tests/protocol/test_sections.py",
+    "tests/compare/test_compare.py",
+    "tests/lesion/test_planted.py",
+    "tests/report/test_report.py",
+    "tests/test_tutorial.py",
+    "tests/planted_network/test_planted_cli.py",
+    "tests/protocol/test_hostile.py",
+    "tests/residual/test_dissection.py",
+    "tests/cli/test_main.py",
+    "tests/test_import_cost.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the modules of ``LONGEST_FIRST`` first, in that order; the others keep theirs."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    missing = [name for name in LONGEST_FIRST if not (REPO / name).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py: LONGEST_FIRST names {missing}, which do not exist")
+    items.sort(key=lambda item: rank.get(Path(item.path).relative_to(REPO).as_posix(), len(rank)))
 
 
 def pytest_configure(config):
@@ -31,8 +66,6 @@ def pytest_configure(config):
     torch.set_num_threads(threads)
 
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 def _need(path: Path, what: str) -> Path:
