@@ -83,7 +83,10 @@ def test_tasks_need_trust_and_get_absolute_specs(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_task_is_recorded_the_others_finish_and_a_resume_completes_it(tmp_path, capsys):
+def test_a_killed_task_is_recorded_the_others_finish_and_a_resume_completes_it(tmp_path, capsys, monkeypatch):
+    # Ray lowers its workers' priority to nice 15 by default; beside the other xdist worker (nice 0) on two cores
+    # the task's worker then got a few per cent of a core, and this test took minutes instead of one
+    monkeypatch.setenv("RAY_worker_niceness", "0")
     path = _write(tmp_path)
     started = time.perf_counter()
     first = run_sweep(path, out=tmp_path / "sweep", trust_code=True, num_cpus=2, num_gpus=0, progress=False)
