@@ -60,7 +60,8 @@ def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tupl
     if not any(isinstance(m, nn.BatchNorm2d) for m in module.modules()):
         return module, 0
     keep = set(keep)
-    pairs = [(c, b) for c, b in _traced_pairs(module, probe) if c not in keep]
+    traced, want = _traced_pairs(module, probe)
+    pairs = [(c, b) for c, b in traced if c not in keep]
     if not pairs:
         return module, 0
     folded = copy.deepcopy(module)
@@ -69,15 +70,16 @@ def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tupl
         _replace(folded, conv_name, fuse_conv_bn_eval(conv, bn))
         _replace(folded, bn_name, nn.Identity())
     with torch.no_grad():
-        want, got = module(probe), folded(probe)
+        got = folded(probe)
     if not (isinstance(want, torch.Tensor) and want.shape == got.shape
             and torch.allclose(got, want, rtol=0, atol=_CHECK_RTOL * float(want.abs().max()))):
         return module, 0
     return folded, len(pairs)
 
 
-def _traced_pairs(module: nn.Module, probe: torch.Tensor) -> list[tuple[str, str]]:
-    """``(conv, batch norm)`` names where the batch norm's input is the convolution's output tensor."""
+def _traced_pairs(module: nn.Module, probe: torch.Tensor) -> tuple[list[tuple[str, str]], object]:
+    """``(conv, batch norm)`` names where the batch norm's input is the convolution's output tensor, and the
+    module's output on ``probe`` (the reference the folded copy is checked against)."""
     names = {m: n for n, m in module.named_modules()}
     calls: dict[str, int] = {}
     produced: dict[int, str] = {}  # id of a convolution's output -> the convolution
@@ -103,11 +105,11 @@ def _traced_pairs(module: nn.Module, probe: torch.Tensor) -> list[tuple[str, str
             handles.append(m.register_forward_pre_hook(bn_hook))
     try:
         with torch.no_grad():
-            module(probe)
+            output = module(probe)
     finally:
         for h in handles:
             h.remove()
-    return [(c, b) for c, b in candidates if calls[c] == 1 and calls[b] == 1]
+    return [(c, b) for c, b in candidates if calls[c] == 1 and calls[b] == 1], output
 
 
 def _replace(root: nn.Module, name: str, new: nn.Module) -> None:
