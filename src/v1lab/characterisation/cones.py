@@ -87,7 +87,7 @@ def _nearest(patterns: pd.DataFrame, orientation: float, sf: float) -> int:
 
 def _chosen_patterns(params, values, blank, uniform, optimum) -> tuple[np.ndarray, np.ndarray]:
     """(pattern of each stimulus, chosen pattern of each unit); pattern -1 is the uniform fields."""
-    gratings = params.loc[~uniform, ["orientation_deg", "sf_cpd"]]
+    gratings = params.reindex(columns=["orientation_deg", "sf_cpd"])[~uniform]   # a set of fields has neither
     patterns = gratings.drop_duplicates().reset_index(drop=True)
     of_stimulus = np.full(len(params), -1)
     if not patterns.empty:
