@@ -15,7 +15,12 @@ import pytest
 
 from v1lab.characterisation._grid import SetResponses
 from v1lab.characterisation._role import RoleResult
-from v1lab.characterisation.cones import _folded, _nearest, _peak_cone_contrasts, analyse_cones
+from v1lab.characterisation.cones import (
+    _folded,
+    _nearest,
+    _peak_cone_contrasts,
+    analyse_cones,
+)
 from v1lab.characterisation.layer import _cone_optimum
 from v1lab.errors import AnalysisError
 from v1lab.stimuli import load_stimulus_set, stimulus_set_from_dict
@@ -57,10 +62,12 @@ def unit(lm_gain, lum_gain, s_gain, kind="simple"):
              (s_gain * BLUE_YELLOW, gaussian(0.3))], kind)
 
 
-def run(units, gratings, fields, blank, optimum=None, *, join=True):
-    values = lambda params: np.array([respond(u, params) for u in units]) + np.asarray(blank)[:, None]  # noqa: E731
+def run(units, gratings, fields, blank, optimum=None):
+    def values(params):
+        return np.array([respond(u, params) for u in units]) + np.asarray(blank)[:, None]
+
     part = SetResponses("two", values(gratings), gratings)
-    extra = SetResponses("f", values(fields), fields) if join and fields is not None else None
+    extra = SetResponses("f", values(fields), fields) if fields is not None else None
     return analyse_cones(part, np.asarray(blank, float), optimum, fields=extra).columns
 
 
