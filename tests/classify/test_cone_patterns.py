@@ -135,7 +135,9 @@ def test_a_stimulus_without_colour_direction_is_named():
     params = grating_set()
     params.loc[[2, 5], _CONES] = np.nan
     params.loc[[2, 5], ["dkl_azimuth_deg", "dkl_elevation_deg"]] = np.nan
-    with pytest.raises(AnalysisError, match=r"stimulus 2 has no colour direction"):
+    with pytest.raises(AnalysisError, match=re.escape(
+            "cone-isolating stimuli: stimulus 2 has no colour direction (cone contrasts or dkl_azimuth_deg / "
+            "dkl_elevation_deg); expected one for every stimulus")):
         _folded(params, np.zeros(len(params), bool))
     gratings, fields = two_pattern_set()
     bad = SetResponses("f", np.ones((1, len(fields))), fields.drop(columns=_CONES).assign(dkl_elevation_deg=np.nan))
@@ -169,6 +171,18 @@ def test_nearest_takes_log_sf_first_then_orientation_among_ties():
     assert _nearest(ties, 55.0, 2.0) == 2
     assert _nearest(ties, np.nan, 2.0) == 0            # no orientation: the first of the tied patterns
     assert _nearest(patterns.iloc[:0], 0.0, 2.0) == -1
+
+
+def test_nearest_orientation_either_side_of_the_midpoint():
+    patterns = pd.DataFrame({"orientation_deg": [0.0, 90.0], "sf_cpd": 2.0})
+    for target, expected in ((44.6, 0), (45.4, 1), (134.6, 1), (135.4, 0), (-44.6, 0), (-45.4, 1)):
+        assert _nearest(patterns, target, 2.0) == expected, target
+
+
+def test_nearest_orientation_tie_goes_to_the_first_pattern_of_the_set():
+    orientations = np.arange(0.0, 180.0, 10.0)          # 18 > 16 patterns: a tie an unstable sort may reorder
+    patterns = pd.DataFrame({"orientation_deg": orientations, "sf_cpd": 2.0})
+    assert _nearest(patterns, 25.0, 2.0) == 2             # 20 and 30 deg, both exactly 5 deg away
 
 
 # ---- the pattern each unit is measured on ---------------------------------------------------------------------
@@ -266,3 +280,50 @@ def test_a_unit_low_pass_for_colour_is_measured_on_the_fields(closed_loop):
     out = _cone_optimum(results, optima if closed_loop else None)
     pd.testing.assert_frame_equal(out, pd.DataFrame({"orientation_deg": [15.0, 105.0, 60.0],
                                                      "sf_cpd": [1.0, np.nan, 4.0]}))
+
+
+def test_fields_written_as_gratings_of_sf_0_are_the_uniform_fields():
+    gratings, fields = two_pattern_set()
+    units = [unit(1.0, 5.0, 0.0), unit(20.0, 0.0, 1.0), unit(1.0, 0.0, 0.1, "complex"), unit(0.2, 0.0, 1.0)]
+    blank = [0.3, 1.5, 2.0, 0.0]
+    optimum = pd.DataFrame({"orientation_deg": [140.0, 0.0, np.nan, 130.0], "sf_cpd": [3.5, 0.0, np.nan, 4.0]})
+    expected = run(units, gratings, fields, blank, optimum)
+    as_gratings = fields.assign(sf_cpd=0.0, orientation_deg=np.nan, phase_deg=0.0)   # conftest's uniform rows
+    one_set = pd.concat([gratings, as_gratings], ignore_index=True)
+    pd.testing.assert_frame_equal(run(units, one_set, None, blank, optimum), expected)
+    free = run(units, one_set, None, blank)
+    pd.testing.assert_frame_equal(free, run(units, gratings, fields, blank))
+
+
+def test_a_set_without_phase_sweep_gives_the_energy_estimate():
+    gratings, _ = two_pattern_set()
+    cones = gratings[_CONES].to_numpy(float)
+    positive = cones[np.arange(len(cones)), np.argmax(np.abs(cones), axis=1)] > 0   # no -d: no second phase
+    one_phase = gratings[(gratings["phase_deg"] == 0.0) & positive].drop(columns="phase_deg").reset_index(drop=True)
+    assert one_phase["color_direction"].nunique() == 7
+    units = [unit(1.0, 1.0, 0.0, "complex"), unit(1.0, 1.0, 0.0, "complex"), unit(5.0, 0.2, 0.0, "complex")]
+    optimum = pd.DataFrame({"orientation_deg": [135.0, 40.0, 50.0], "sf_cpd": [4.0, 0.6, 0.7]})
+    out = run(units, one_phase, None, [1.0, 0.5, 0.0], optimum)
+    assert_weights(out, [L_MINUS_M, LUMINANCE, LUMINANCE])
+    assert out["cone_estimator"].tolist() == ["energy"] * 3
+    np.testing.assert_allclose(out["cone_fit_r2"].to_numpy(float), 1.0, atol=1e-9)
+
+
+def test_nullable_dtypes_give_the_same_weights():
+    gratings, fields = two_pattern_set()
+    units = [unit(1.0, 5.0, 0.0), unit(20.0, 0.0, 1.0), unit(1.0, 0.0, 0.1, "complex")]
+    blank = np.array([0.3, 1.5, 2.0])
+    optimum = pd.DataFrame({"orientation_deg": [140.0, 0.0, np.nan], "sf_cpd": [3.5, 0.0, np.nan]})
+    expected = run(units, gratings, fields, blank, optimum)
+    values = [np.array([respond(u, p) for u in units]) + blank[:, None] for p in (gratings, fields)]
+    out = analyse_cones(SetResponses("two", values[0], gratings.drop(columns=_CONES).convert_dtypes()), blank,
+                        optimum.convert_dtypes(),
+                        fields=SetResponses("f", values[1], fields.drop(columns=_CONES).convert_dtypes())).columns
+    pd.testing.assert_frame_equal(out, expected, atol=1e-9)
+
+
+def test_cone_optimum_of_whole_numbers_is_float():
+    results = {"luminance_gratings": luminance_result([0, 90, 45], [1, 8, 2]),
+               "chromatic_gratings": chromatic_result(["low-pass", "band-pass", "band-pass"])}
+    pd.testing.assert_frame_equal(_cone_optimum(results, None), pd.DataFrame(
+        {"orientation_deg": [0.0, 90.0, 45.0], "sf_cpd": [np.nan, 8.0, 2.0]}))
