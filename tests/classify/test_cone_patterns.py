@@ -327,3 +327,13 @@ def test_cone_optimum_of_whole_numbers_is_float():
                "chromatic_gratings": chromatic_result(["low-pass", "band-pass", "band-pass"])}
     pd.testing.assert_frame_equal(_cone_optimum(results, None), pd.DataFrame(
         {"orientation_deg": [0.0, 90.0, 45.0], "sf_cpd": [np.nan, 8.0, 2.0]}))
+
+
+@pytest.mark.parametrize("phases", [[0.0, 90.0, 180.0], [0.0, 90.0]])
+def test_phases_not_evenly_spaced_are_refused(phases):
+    gratings, _ = two_pattern_set()
+    cones = gratings[_CONES].to_numpy(float)
+    positive = cones[np.arange(len(cones)), np.argmax(np.abs(cones), axis=1)] > 0     # no -d: phases as given
+    uneven = gratings[gratings["phase_deg"].isin(phases) & positive].reset_index(drop=True)
+    with pytest.raises(AnalysisError, match="evenly spaced"):
+        run([unit(1.0, 1.0, 0.0)], uneven, None, [0.0], pd.DataFrame({"orientation_deg": [135.0], "sf_cpd": [4.0]}))
