@@ -337,3 +337,18 @@ def test_phases_not_evenly_spaced_are_refused(phases):
     uneven = gratings[gratings["phase_deg"].isin(phases) & positive].reset_index(drop=True)
     with pytest.raises(AnalysisError, match="evenly spaced"):
         run([unit(1.0, 1.0, 0.0)], uneven, None, [0.0], pd.DataFrame({"orientation_deg": [135.0], "sf_cpd": [4.0]}))
+
+
+def test_units_answering_nothing_keep_the_declared_dtypes():
+    gratings, fields = two_pattern_set()
+    out = run([unit(0.0, 0.0, 0.0), unit(0.0, 0.0, 0.0, "complex")], gratings, fields, [0.2, 0.0])
+    assert out.dtypes.astype(str).tolist() == ["float64"] * 3 + ["string", "float64", "string"]
+    assert out.isna().all().all()
+
+
+def test_an_incomplete_colour_by_phase_grid_names_its_set():
+    gratings, fields = two_pattern_set()
+    missing = gratings.drop(index=gratings.index[(gratings["color_direction"] == "S")
+                                                 & (gratings["phase_deg"] == 90.0)]).reset_index(drop=True)
+    with pytest.raises(AnalysisError, match=r"stimulus set 'two': the colour_key x phase_key grid \(8, 4\) misses"):
+        run([unit(1.0, 0.0, 0.0)], missing, fields, [0.0])
