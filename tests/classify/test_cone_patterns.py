@@ -352,3 +352,14 @@ def test_an_incomplete_colour_by_phase_grid_names_its_set():
                                                  & (gratings["phase_deg"] == 90.0)]).reset_index(drop=True)
     with pytest.raises(AnalysisError, match=r"stimulus set 'two': the colour_key x phase_key grid \(8, 4\) misses"):
         run([unit(1.0, 0.0, 0.0)], missing, fields, [0.0])
+
+
+def test_zero_contrast_stimuli_change_no_weight():
+    params = stimulus_set_from_dict({"name": "z", "family": "grating", "grid": {
+        "color_direction": DIRECTIONS, "contrast": [0.0, 1.0], "phase_deg": [0.0, 90.0, 180.0, 270.0]},
+        "fixed": {"aperture": "none", "orientation_deg": 135.0, "sf_cpd": 4.0}}).params
+    units = [unit(1.0, 0.0, 0.0), unit(1.0, 0.0, 0.0, "complex")]
+    with_zero = run(units, params, None, [0.0, 0.5])
+    without = run(units, params[params["contrast"] > 0].reset_index(drop=True), None, [0.0, 0.5])
+    pd.testing.assert_frame_equal(with_zero, without, atol=1e-9)
+    assert_weights(with_zero, [L_MINUS_M, L_MINUS_M])
