@@ -147,6 +147,12 @@ EQUIVALENT = {
     "v1lab.characterisation.curves.x_tuning_curves__mutmut_77",
     "v1lab.characterisation.curves.x_tuning_curves__mutmut_79",
     "v1lab.characterisation.curves.x_tuning_curves__mutmut_81",
+    "v1lab.characterisation.layer.x__cone_optimum__mutmut_43",
+    "v1lab.characterisation.layer.x__cone_optimum__mutmut_44",
+    *(f"v1lab.characterisation.cones.x_{f}__mutmut_{n}" for f, ns in (
+        ("_peak_cone_contrasts", (82,)), ("_folded", (41, 62, 65, 71, 78, 79)), ("_nearest", (7, 12, 23, 25, 37)),
+        ("_chosen_patterns", (22, 27, 32, 79)),
+        ("analyse_cones", (2, 3, 7, 9, 10, 11, 12, 58, 61, 85, 86, 102, 103, 116, 117))) for n in ns),
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

@@ -363,3 +363,8 @@ def test_zero_contrast_stimuli_change_no_weight():
     without = run(units, params[params["contrast"] > 0].reset_index(drop=True), None, [0.0, 0.5])
     pd.testing.assert_frame_equal(with_zero, without, atol=1e-9)
     assert_weights(with_zero, [L_MINUS_M, L_MINUS_M])
+
+
+def test_cone_optimum_of_whole_numbers_without_chromatic_set_is_float():
+    pd.testing.assert_frame_equal(_cone_optimum({"luminance_gratings": luminance_result([0, 90], [1, 8])}, None),
+                                  pd.DataFrame({"orientation_deg": [0.0, 90.0], "sf_cpd": [1.0, 8.0]}))
