@@ -30,12 +30,12 @@ def _open_loop(part: SetResponses, blank: np.ndarray, dim: str) -> tuple[np.ndar
 
 
 def _closed_loop(part: SetResponses, blank: np.ndarray, dim: str, optima: pd.DataFrame):
-    curves, x = np.full((len(blank), 0), np.nan), None
     groups: dict[tuple, list[int]] = {}
     for u in range(len(blank)):
         index = at_optimum(part, optima, u)
         if index.size:
             groups.setdefault(tuple(index), []).append(u)
+    curves = x = None
     for index, units in groups.items():
         sub = SetResponses(part.name, part.values[:, list(index)], part.params.iloc[list(index)])
         grid = Grid(sub, (dim, "phase_deg"))
@@ -45,11 +45,12 @@ def _closed_loop(part: SetResponses, blank: np.ndarray, dim: str, optima: pd.Dat
         amp = components(*grid.harmonics(), blank)[units]           # (units, X, 2)
         component = argmax_each(amp)[:, 1]
         curves[units] = amp[np.arange(len(units)), :, component]
-    return curves, (x if x is not None else np.array([]))
+    return curves, x
 
 
 def _curves(part, blank, dim, optima):
-    """(curves (U, X), x (X,)): NaN rows for units without stimuli at their optimum."""
+    """(curves (U, X), x (X,)): NaN rows for units without stimuli at their optimum; closed loop when at least
+    one unit has stimuli at its optimum."""
     if optima is not None and any(at_optimum(part, optima, u).size for u in range(len(blank))):
         return _closed_loop(part, blank, dim, optima)
     return _open_loop(part, blank, dim)
@@ -60,7 +61,7 @@ def analyse_size(part: SetResponses, blank: np.ndarray, optima: pd.DataFrame | N
     curves, sizes = _curves(part, blank, "size_deg", optima)
     out = pd.DataFrame({"surround_suppression_index": np.nan, "gsf_deg": np.nan, "size_peak_amplitude": np.nan},
                        index=range(len(blank)))
-    seen = np.all(np.isfinite(curves), axis=1) if curves.size else np.zeros(len(blank), bool)
+    seen = np.all(np.isfinite(curves), axis=1)
     if sizes.size >= 2:
         out.loc[seen, "surround_suppression_index"] = [M.surround_suppression_index(c, sizes) for c in curves[seen]]
         out.loc[seen, "gsf_deg"] = [M.grating_summation_field(c, sizes) for c in curves[seen]]
