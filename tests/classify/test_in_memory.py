@@ -125,7 +125,16 @@ def test_a_planted_gabor_layer_is_characterised_in_memory(net, capsys):
     assert ds.sizes["stimulus"] == 16 and (ds["responses"].values >= 0).all()
     np.testing.assert_allclose(ds["blank"].values, 0.0, atol=1e-4)
     err = capsys.readouterr().err
-    assert "V1" in err and "16/16" in err
+    assert "V1" in err and "16/16" in err and "stim/s" in err
+
+
+def test_the_weights_are_identified_and_no_bar_is_drawn_unless_asked(net, capsys):
+    from v1lab.models import load_model
+
+    _, ds = characterise(net, "0", [GRATINGS], fits=False)
+    assert ds.attrs["weights_sha256"] == load_model(net).weights_sha256 and len(ds.attrs["weights_sha256"]) == 64
+    assert ds.attrs["model"] == "module:Sequential"
+    assert capsys.readouterr().err == ""
 
 
 def test_ppd_roles_criteria_and_response_are_passed_through(net, tmp_path, monkeypatch):
