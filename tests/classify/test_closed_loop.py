@@ -80,6 +80,8 @@ def test_lattice_size_counts_the_distinct_rounded_optima_by_hand():
     assert lattice_size(oris, sfs, ClosedLoop(orientation_step_deg=30.0, sf_step_oct=1.0)) == 6 * 4
     assert lattice_size(oris, sfs, ClosedLoop(orientation_step_deg=30.0, sf_step_oct=0.5)) == 6 * 5
     assert lattice_size(oris, sfs, ClosedLoop()) == 10 * 5
+    as_objects = np.array(oris, dtype=object), np.array(sfs, dtype=object)     # a parameter column with gaps
+    assert lattice_size(*as_objects, ClosedLoop(orientation_step_deg=30.0, sf_step_oct=1.0)) == 6 * 4
 
 
 TEMPLATE = {"name": "sizes", "family": "grating",
