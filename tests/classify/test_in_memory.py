@@ -109,6 +109,22 @@ def net():
     return _gabor_net()
 
 
+@pytest.fixture
+def recorders(monkeypatch):
+    """The device and batch size of every recorder characterise makes."""
+    import v1lab.recording
+
+    made, real = [], v1lab.recording.CentreUnitRecorder
+
+    class Spy(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append((self.device, self.batch_size))
+
+    monkeypatch.setattr(v1lab.recording, "CentreUnitRecorder", Spy)
+    return made
+
+
 def test_a_planted_gabor_layer_is_characterised_in_memory(net, capsys):
     units, ds = characterise(net, " 0 = V1 ", [GRATINGS], fits=False, progress=True)
     assert list(units.columns) == [c.name for c in COLUMNS] and len(units) == 3
@@ -128,20 +144,22 @@ def test_a_planted_gabor_layer_is_characterised_in_memory(net, capsys):
     assert "V1" in err and "16/16" in err and "stim/s" in err
 
 
-def test_the_weights_are_identified_and_no_bar_is_drawn_unless_asked(net, capsys):
+def test_the_weights_are_identified_and_no_bar_is_drawn_unless_asked(net, capsys, recorders):
     from v1lab.models import load_model
 
     _, ds = characterise(net, "0", [GRATINGS], fits=False)
     assert ds.attrs["weights_sha256"] == load_model(net).weights_sha256 and len(ds.attrs["weights_sha256"]) == 64
     assert ds.attrs["model"] == "module:Sequential"
     assert capsys.readouterr().err == ""
+    assert recorders == [(torch.device("cpu"), 256)]              # 256 stimuli a pass by default
 
 
-def test_ppd_roles_criteria_and_response_are_passed_through(net, tmp_path, monkeypatch):
+def test_ppd_roles_criteria_and_response_are_passed_through(net, tmp_path, monkeypatch, recorders):
     monkeypatch.chdir(tmp_path)
     _yaml(tmp_path / "stimuli" / "other.yaml", "other", 2.0)
     units, ds = characterise(net, "0", [GRATINGS, "other"], roles={"luminance_gratings": "gratings"}, ppd=14.0,
                              response="output", criteria={"responsive_fraction_of_max": 1.0}, batch_size=5)
+    assert recorders == [(torch.device("cpu"), 5)]
     assert ds.attrs["ppd"] == 14.0 and list(ds.attrs["rf_size_deg"]) == pytest.approx([15 / 14.0] * 2)
     assert ds.attrs["layer"] == "0" and ds.attrs["response"] == "output"
     assert (ds["responses"].values < -1e-3).any()            # the Gabor's output, not rectified
