@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 from v1lab.characterisation._grid import SetResponses
-from v1lab.characterisation.chromatic import analyse_chromatic, check_equated
+from v1lab.characterisation.chromatic import analyse_chromatic, check_equated, sf_shape
 from v1lab.errors import AnalysisError
 
 PHASES = (0.0, 90.0, 180.0, 270.0)
@@ -84,3 +84,14 @@ def test_sets_without_cone_contrasts_are_taken_as_equated():
     cones = {"lum": [(np.nan, np.nan, np.nan)], "iso": [(0.4, -0.4, 0.0)]}
     check_equated(_responses(cones), "lum", "iso")
     check_equated(_responses(cones), "iso", "lum")
+
+
+def test_sf_shape_names_each_observed_curve_shape():
+    """Over 1 .. 16 cpd: a log-Gaussian peaked at 4 cpd falls to 1/sqrt2 on both sides (band-pass);
+    1 / (1 + (f / 4)^4) only above its peak (low-pass); a rising curve on neither observed side of a peak
+    (undetermined); a curve without a positive response has no shape."""
+    sfs = 2.0 ** np.arange(5.0)
+    curves = np.array([np.exp(-(np.log2(sfs) - 2.0) ** 2), 1 / (1 + (sfs / 4.0) ** 4), sfs / 16.0, np.zeros(5)])
+    shape = sf_shape(curves, sfs)
+    assert shape.dtype == "string"
+    assert shape.tolist()[:3] == ["band-pass", "low-pass", "undetermined"] and shape.isna().tolist()[3]
