@@ -95,3 +95,32 @@ def test_sf_shape_names_each_observed_curve_shape():
     shape = sf_shape(curves, sfs)
     assert shape.dtype == "string"
     assert shape.tolist()[:3] == ["band-pass", "low-pass", "undetermined"] and shape.isna().tolist()[3]
+
+
+def _sweep(sfs, table) -> SetResponses:
+    """One L-M direction over ``sfs`` x orientations 0, 60, 120 x 4 phases; ``table[o]``: responses over SF."""
+    rows, values = [], []
+    for s, sf in enumerate(sfs):
+        for o, ori in enumerate((0.0, 60.0, 120.0)):
+            for phase in PHASES:
+                rows.append({"color_direction": "L-M", "dkl_azimuth_deg": 0.0, "dkl_elevation_deg": 0.0,
+                             "sf_cpd": sf, "orientation_deg": ori, "phase_deg": phase})
+                values.append(table[o][s])
+    return SetResponses("iso", np.array(values)[None, :], pd.DataFrame(rows))
+
+
+# at 120 deg (orientation index 2) a band-pass curve symmetric in log SF about 2 cpd; rising at 0 deg
+TABLE = {0: [0.2, 0.4, 0.8], 1: [0.1, 0.1, 0.1], 2: [0.5, 2.0, 0.5]}
+
+
+def test_three_sfs_and_orientations_give_the_sf_curve_at_the_peak_orientation():
+    out = analyse_chromatic(_sweep((1.0, 2.0, 4.0), TABLE), np.zeros(1)).columns.iloc[0]
+    assert out["chromatic_peak_amplitude"] == pytest.approx(2.0)
+    assert out["chromatic_peak_sf_cpd"] == pytest.approx(2.0, rel=1e-6)
+    assert out["chromatic_sf_shape"] == "band-pass"
+    assert np.isfinite(out["chromatic_orientation_bandwidth_deg"])
+
+
+def test_a_sweep_through_0_cpd_has_no_peak_sf_or_shape():
+    out = analyse_chromatic(_sweep((0.0, 2.0, 4.0), TABLE), np.zeros(1)).columns.iloc[0]
+    assert np.isnan(out["chromatic_peak_sf_cpd"]) and pd.isna(out["chromatic_sf_shape"])
