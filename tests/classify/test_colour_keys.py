@@ -124,3 +124,11 @@ def test_three_sfs_and_orientations_give_the_sf_curve_at_the_peak_orientation():
 def test_a_sweep_through_0_cpd_has_no_peak_sf_or_shape():
     out = analyse_chromatic(_sweep((0.0, 2.0, 4.0), TABLE), np.zeros(1)).columns.iloc[0]
     assert np.isnan(out["chromatic_peak_sf_cpd"]) and pd.isna(out["chromatic_sf_shape"])
+
+
+def test_three_azimuths_give_a_preferred_axis():
+    """Amplitudes |cos(a - 60)| at azimuths 0, 60, 120: the axial vector sum of 0.5, 1, 0.5 at doubled angles
+    0, 120, 240 points to 120, the axis 60 deg."""
+    levels = {(f"dkl{a:g}", a, 0.0): abs(np.cos(np.deg2rad(a - 60.0))) for a in (0.0, 60.0, 120.0)}
+    part = _chromatic(levels, names=("color_direction", "dkl_azimuth_deg", "dkl_elevation_deg"))
+    assert analyse_chromatic(part, np.zeros(1)).columns.loc[0, "preferred_dkl_azimuth_deg"] == pytest.approx(60.0)
