@@ -153,6 +153,14 @@ EQUIVALENT = {
         ("_peak_cone_contrasts", (82,)), ("_folded", (41, 62, 65, 71, 78, 79)), ("_nearest", (7, 12, 23, 25, 37)),
         ("_chosen_patterns", (22, 27, 32, 79)),
         ("analyse_cones", (2, 3, 7, 9, 10, 11, 12, 58, 61, 85, 86, 102, 103, 116, 117))) for n in ns),
+    *(f"v1lab.characterisation.closed_loop.x_closed_loop_optima__mutmut_{n}" for n in (3, 5, 20, 22, 50, 53, 57)),
+    "v1lab.characterisation.closed_loop.x_lattice_size__mutmut_35",
+    "v1lab.characterisation.closed_loop.x_closed_loop_set__mutmut_18",
+    *(f"v1lab.characterisation.in_memory.x_characterise__mutmut_{n}" for n in (13, 15, 51, 53)),
+    *(f"v1lab.characterisation.chromatic.x__with_colour_key__mutmut_{n}" for n in (11, 12, 20, 22)),
+    *(f"v1lab.characterisation.chromatic.x_analyse_chromatic__mutmut_{n}" for n in (27, 29, 57, 118)),
+    "v1lab.characterisation.chromatic.x_analyse_matched_luminance__mutmut_23",
+    "v1lab.characterisation.chromatic.x__rms_cone_contrast__mutmut_6",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",

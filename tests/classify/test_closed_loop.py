@@ -113,6 +113,8 @@ def test_unit_optima_are_read_back_only_when_both_variables_are_stored():
     assert list(out.columns) == ["closed_loop_orientation_deg", "closed_loop_sf_cpd"]
     np.testing.assert_array_equal(out.to_numpy(), [[45.0, 1.2], [np.nan, np.nan]])
     assert unit_optima(ds.drop_vars("closed_loop_sf_cpd")) is None
+    held = ds.assign(closed_loop_sf_cpd=("unit", np.array([1.2, None], dtype=object)))   # read back as numbers
+    assert (unit_optima(held).dtypes == np.float64).all() and np.isnan(unit_optima(held).iloc[1, 1])
     assert unit_optima(ds.drop_vars("closed_loop_orientation_deg")) is None
 
 
