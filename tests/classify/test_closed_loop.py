@@ -119,8 +119,8 @@ def test_unit_optima_are_read_back_only_when_both_variables_are_stored():
 
 
 def test_at_optimum_matches_the_orientation_and_sf_exactly():
-    params = pd.DataFrame({"orientation_deg": [45.0, 45.0 + 1e-6, 45.0 + 1e-12, 45.0, 135.0, 45.0],
-                           "sf_cpd": [1.2, 1.2, 1.2, 1.2 * (1 + 1e-6), 1.2, 1.2 * (1 + 1e-12)]})
+    params = pd.DataFrame({"orientation_deg": [45.0, 45.0 + 5e-9, 45.0 + 1e-12, 45.0, 135.0, 45.0],
+                           "sf_cpd": [1.2, 1.2, 1.2, 1.2 + 5e-9, 1.2, 1.2 * (1 + 1e-12)]}, dtype=object)
     part = SetResponses("sizes", np.zeros((3, 6)), params)
     optima = pd.DataFrame({"closed_loop_orientation_deg": [45.0, np.nan, 135.0],
                            "closed_loop_sf_cpd": [1.2, 1.2, 1.2]})
