@@ -156,6 +156,7 @@ EQUIVALENT = {
     *(f"v1lab.characterisation.closed_loop.x_closed_loop_optima__mutmut_{n}" for n in (3, 5, 20, 22, 50, 53, 57)),
     "v1lab.characterisation.closed_loop.x_lattice_size__mutmut_35",
     "v1lab.characterisation.closed_loop.x_closed_loop_set__mutmut_18",
+    *(f"v1lab.characterisation.closed_loop.x_at_optimum__mutmut_{n}" for n in (3, 21, 34)),
     *(f"v1lab.characterisation.in_memory.x_characterise__mutmut_{n}" for n in (13, 15, 51, 53)),
     *(f"v1lab.characterisation.chromatic.x__with_colour_key__mutmut_{n}" for n in (11, 12, 20, 22)),
     *(f"v1lab.characterisation.chromatic.x_analyse_chromatic__mutmut_{n}" for n in (27, 29, 57, 118)),

@@ -93,7 +93,7 @@ def test_sf_shape_names_each_observed_curve_shape():
     sfs = 2.0 ** np.arange(5.0)
     curves = np.array([np.exp(-(np.log2(sfs) - 2.0) ** 2), 1 / (1 + (sfs / 4.0) ** 4), sfs / 16.0, np.zeros(5)])
     shape = sf_shape(curves, sfs)
-    assert shape.dtype == "string"
+    assert shape.dtype == pd.StringDtype() and shape.iloc[3] is pd.NA
     assert shape.tolist()[:3] == ["band-pass", "low-pass", "undetermined"] and shape.isna().tolist()[3]
 
 
@@ -119,6 +119,9 @@ def test_three_sfs_and_orientations_give_the_sf_curve_at_the_peak_orientation():
     assert out["chromatic_peak_sf_cpd"] == pytest.approx(2.0, rel=1e-6)
     assert out["chromatic_sf_shape"] == "band-pass"
     assert np.isfinite(out["chromatic_orientation_bandwidth_deg"])
+    curve = analyse_chromatic(_sweep((1.0, 2.0, 4.0), TABLE), np.zeros(1)).curves["chromatic_sf"]
+    np.testing.assert_allclose(curve.curves, [TABLE[2]], atol=1e-12)
+    np.testing.assert_array_equal(curve.x, [1.0, 2.0, 4.0])
 
 
 def test_a_sweep_through_0_cpd_has_no_peak_sf_or_shape():
