@@ -7,7 +7,6 @@ of their blank; so each unit's optimum (largest F0) is that sample, and its roun
 
 import numpy as np
 import pandas as pd
-import pytest
 import xarray as xr
 
 from v1lab.characterisation import AnalysisRoles

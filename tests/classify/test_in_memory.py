@@ -18,7 +18,7 @@ from torch import nn
 from v1lab.characterisation import AnalysisRoles
 from v1lab.characterisation.in_memory import _stimulus_set, characterise, infer_roles
 from v1lab.errors import AnalysisError
-from v1lab.stimuli import load_stimulus_set, stimulus_set_from_dict
+from v1lab.stimuli import stimulus_set_from_dict
 from v1lab.units import COLUMNS
 
 

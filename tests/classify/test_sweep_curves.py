@@ -63,7 +63,8 @@ def test_closed_loop_contrast_curves_are_read_at_each_units_own_optimum():
     """The set is shown at orientations 0 and 90: unit 0 (optimum 0) answers c there and 2c at 90, unit 1
     (optimum 90) 3c at 90 and 0 at 0; unit 2 has no optimum. Open loop would give unit 0 its 2c curve."""
     contrasts = (0.1, 0.5, 1.0)
-    table = {(c, 2.0, ori): ((c, 0.0, c) if ori == 0.0 else (2 * c, 3 * c, c)) for c in contrasts for ori in (0.0, 90.0)}
+    table = {(c, 2.0, ori): ((c, 0.0, c) if ori == 0.0 else (2 * c, 3 * c, c))
+             for c in contrasts for ori in (0.0, 90.0)}
     part = _part("contrasts", table, np.zeros(3), "contrast")
     result = analyse_contrast(part, np.zeros(3), OPTIMA)
     assert result.columns.index.tolist() == [0, 1, 2] and result.columns.empty
