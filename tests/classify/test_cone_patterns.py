@@ -187,12 +187,18 @@ def test_nearest_orientation_tie_goes_to_the_first_pattern_of_the_set():
 
 # ---- the pattern each unit is measured on ---------------------------------------------------------------------
 
-def test_optimum_picks_the_pattern_and_low_pass_units_take_the_fields():
-    gratings, fields = two_pattern_set()
-    # each unit's largest mean response is elsewhere than its optimum: (45, 0.5), (135, 4), (135, 4), the fields
+def four_units():
+    """Four planted units, their blanks and optima; each unit's largest mean response is elsewhere than its
+    optimum: (45, 0.5), (135, 4), (135, 4), the fields."""
     units = [unit(1.0, 5.0, 0.0), unit(20.0, 0.0, 1.0), unit(1.0, 0.0, 0.1, "complex"), unit(0.2, 0.0, 1.0)]
     blank = [0.3, 1.5, 2.0, 0.0]
     optimum = pd.DataFrame({"orientation_deg": [140.0, 0.0, np.nan, 130.0], "sf_cpd": [3.5, 0.0, np.nan, 4.0]})
+    return units, blank, optimum
+
+
+def test_optimum_picks_the_pattern_and_low_pass_units_take_the_fields():
+    gratings, fields = two_pattern_set()
+    units, blank, optimum = four_units()
     out = run(units, gratings, fields, blank, optimum)
     assert_weights(out, [L_MINUS_M, BLUE_YELLOW, BLUE_YELLOW, L_MINUS_M])
     assert out["cone_estimator"].tolist() == ["first harmonic", "first harmonic", "energy", "first harmonic"]
@@ -284,9 +290,7 @@ def test_a_unit_low_pass_for_colour_is_measured_on_the_fields(closed_loop):
 
 def test_fields_written_as_gratings_of_sf_0_are_the_uniform_fields():
     gratings, fields = two_pattern_set()
-    units = [unit(1.0, 5.0, 0.0), unit(20.0, 0.0, 1.0), unit(1.0, 0.0, 0.1, "complex"), unit(0.2, 0.0, 1.0)]
-    blank = [0.3, 1.5, 2.0, 0.0]
-    optimum = pd.DataFrame({"orientation_deg": [140.0, 0.0, np.nan, 130.0], "sf_cpd": [3.5, 0.0, np.nan, 4.0]})
+    units, blank, optimum = four_units()
     expected = run(units, gratings, fields, blank, optimum)
     as_gratings = fields.assign(sf_cpd=0.0, orientation_deg=np.nan, phase_deg=0.0)   # conftest's uniform rows
     one_set = pd.concat([gratings, as_gratings], ignore_index=True)
