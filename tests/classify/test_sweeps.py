@@ -41,3 +41,26 @@ def test_size_and_contrast_sweeps():
     assert t["contrast_nr_c50"] == pytest.approx(0.2, rel=1e-3) and t["contrast_nr_n"] == pytest.approx(2.0, rel=1e-3)
     assert (t["model"], t["layer"], t["channel"]) == ("m", "l", 7)
     assert np.isnan(t["circular_variance"]) and t["ori_vm_status"] == "no data"
+
+
+def _with_a_silent_unit(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` and a second unit that answers every stimulus with its blank (unresponsive)."""
+    silent = ds.isel(unit=[0]).assign_coords(channel=("unit", [8]))
+    silent["responses"] = xr.full_like(silent["responses"], float(silent["blank"][0]))
+    return xr.concat([ds, silent], dim="unit")
+
+
+def test_each_fit_says_why_it_was_not_made():
+    ds = _with_a_silent_unit(sweep_responses()[0])
+    t = characterise_layer(ds, AnalysisRoles(size_sweep="sizes")).set_index("channel")
+    assert t.loc[7, "size_rog_status"] == "ok"
+    unresponsive = ("skipped", "unresponsive unit: nothing to fit")
+    assert (t.loc[8, "size_rog_status"], t.loc[8, "size_rog_reason"]) == unresponsive
+    assert t["contrast_nr_status"].tolist() == ["no data"] * 2           # the contrast set is not given a role
+    no_role = "its stimulus set is not given in the roles or not in the responses"
+    assert t["contrast_nr_reason"].tolist() == [no_role] * 2
+    off = characterise_layer(ds, AnalysisRoles(size_sweep="sizes", contrast_sweep="contrasts"), fits=False)
+    for prefix in ("size_rog", "contrast_nr", "ori_vm", "sf_lg"):
+        assert off[f"{prefix}_status"].tolist() == ["skipped"] * 2, prefix
+        assert off[f"{prefix}_reason"].tolist() == ["fits=False"] * 2, prefix
+    assert off["surround_suppression_index"].iloc[0] == t["surround_suppression_index"].iloc[0]   # metrics still
