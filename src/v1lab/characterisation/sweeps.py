@@ -29,12 +29,7 @@ def _open_loop(part: SetResponses, blank: np.ndarray, dim: str) -> tuple[np.ndar
     return amp[units, :, peak[:, 1], peak[:, 2], peak[:, 3]], grid.level(dim)
 
 
-def _closed_loop(part: SetResponses, blank: np.ndarray, dim: str, optima: pd.DataFrame):
-    groups: dict[tuple, list[int]] = {}
-    for u in range(len(blank)):
-        index = at_optimum(part, optima, u)
-        if index.size:
-            groups.setdefault(tuple(index), []).append(u)
+def _closed_loop(part: SetResponses, blank: np.ndarray, dim: str, groups: dict[tuple, list[int]]):
     curves = x = None
     for index, units in groups.items():
         sub = SetResponses(part.name, part.values[:, list(index)], part.params.iloc[list(index)])
@@ -51,9 +46,12 @@ def _closed_loop(part: SetResponses, blank: np.ndarray, dim: str, optima: pd.Dat
 def _curves(part, blank, dim, optima):
     """(curves (U, X), x (X,)): NaN rows for units without stimuli at their optimum; closed loop when at least
     one unit has stimuli at its optimum."""
-    if optima is not None and any(at_optimum(part, optima, u).size for u in range(len(blank))):
-        return _closed_loop(part, blank, dim, optima)
-    return _open_loop(part, blank, dim)
+    groups: dict[tuple, list[int]] = {}   # the stimuli at an optimum -> the units whose optimum it is
+    for u in range(len(blank) if optima is not None else 0):
+        index = at_optimum(part, optima, u)
+        if index.size:
+            groups.setdefault(tuple(index), []).append(u)
+    return _closed_loop(part, blank, dim, groups) if groups else _open_loop(part, blank, dim)
 
 
 def analyse_size(part: SetResponses, blank: np.ndarray, optima: pd.DataFrame | None = None) -> RoleResult:
