@@ -12,6 +12,7 @@ bytes.
 import json
 import os
 import sys
+import traceback
 
 import torch
 from torch import nn
@@ -53,10 +54,14 @@ def main(max_batch: int, room_mb: float) -> dict:
 def _forked(max_batch: int, room_mb: float) -> None:
     pid = os.fork()
     if pid == 0:
+        code = 0
         try:
             print(json.dumps(main(max_batch, room_mb)), flush=True)
+        except BaseException:  # noqa: BLE001 - reported, and the exit status says so
+            traceback.print_exc()
+            code = 1
         finally:
-            os._exit(0)
+            os._exit(code)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"probe {max_batch}:{room_mb} exited with {os.waitstatus_to_exitcode(status)}")
