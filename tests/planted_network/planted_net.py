@@ -98,9 +98,9 @@ class ConeOpponentFront(nn.Module):
 class PlantedUnits(nn.Module):
     """Linear filters on the opponent signals, then rectification or quadrature energy per unit.
 
-    Each filter reads one opponent signal, so each signal has its own convolution (``filters[c]``), and the
-    convolutions step by ``STRIDE`` pixels: the map's centre unit (the one recorded) sums the same kernel taps
-    over the same pixels as at stride 1, at a fraction of the cost.
+    Each filter reads one opponent signal, so each signal that has filters has its own convolution
+    (``filters[str(c)]``), and the convolutions step by ``STRIDE`` pixels: the map's centre unit (the one
+    recorded) sums the same kernel taps over the same pixels as at stride 1, at a fraction of the cost.
     """
 
     def __init__(self):
@@ -127,20 +127,20 @@ class PlantedUnits(nn.Module):
                 plan.append((0, add(0, dog / np.abs(dog).sum()), -1))
             else:
                 plan.append((0, add(0, zero, -1.0), -1))
-        self.filters = nn.ModuleList()
-        for signal in kernels:
-            conv = nn.Conv2d(1, max(1, len(signal)), KERNEL, stride=STRIDE, padding=KERNEL // 2)
+        self.filters = nn.ModuleDict()
+        for c, signal in enumerate(kernels):
+            if not signal:
+                continue
+            conv = nn.Conv2d(1, len(signal), KERNEL, stride=STRIDE, padding=KERNEL // 2)
             with torch.no_grad():
-                conv.weight.zero_()
-                conv.bias.zero_()
                 for i, (kernel, bias) in enumerate(signal):
                     conv.weight[i, 0] = torch.tensor(kernel, dtype=torch.float32)
                     conv.bias[i] = bias
-            self.filters.append(conv)
+            self.filters[str(c)] = conv
         self.plan = plan
 
     def forward(self, x):
-        f = [conv(x[:, c:c + 1]) for c, conv in enumerate(self.filters)]
+        f = {int(c): conv(x[:, int(c):int(c) + 1]) for c, conv in self.filters.items()}
         out = []
         for signal, first, quad in self.plan:
             if quad < 0:
