@@ -28,9 +28,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, fisher_exact, kruskal, ks_2samp, mannwhitneyu
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from v1lab.multitest import adjust_p_values
 from v1lab.population import population_long
 from v1lab.units import METRIC_COLUMNS, flag
 
@@ -156,6 +156,6 @@ def holm(*tables: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     out["p_holm"] = np.nan
     tested = out["p_value"].notna()
     if tested.any():
-        out.loc[tested, "p_holm"] = multipletests(out.loc[tested, "p_value"].astype(float), method="holm")[1]
+        out.loc[tested, "p_holm"] = adjust_p_values(out.loc[tested, "p_value"])[1]
     out["significant"] = out["p_holm"] < alpha
     return out

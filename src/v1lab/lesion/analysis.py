@@ -15,7 +15,7 @@ The design (docs/lesion.md, "Statistics"):
   (:func:`v1lab.lesion.sets.random_controls`), a reference only: for an inactive set those are the active
   units, so it is not exchangeable with the tested set.
 * **Multiplicity**: Holm's (1979) step-down adjustment over every test of the run in one family
-  (``statsmodels.stats.multitest.multipletests(method="holm")``): all lesioned sets (tested sets and single
+  (:func:`v1lab.multitest.adjust_p_values`): all lesioned sets (tested sets and single
   units) times all their tests, primary and secondary. A verdict calls an effect significant only when the
   primary test's Holm-adjusted p-value is below ``alpha``.
 """
@@ -27,13 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
-from statsmodels.stats.multitest import multipletests
 
 from v1lab.errors import AnalysisError
 from v1lab.lesion.config import LesionConfig
 from v1lab.lesion.sets import NULLS, LesionSet, match_quality, match_strata
 from v1lab.lesion.null import NullSummary, compare_to_null, null_prefix, verdict
 from v1lab.lesion.stats import PairedComparison
+from v1lab.multitest import adjust_p_values
 
 __all__ = ["LesionAnalysis", "PAIRED_TESTS", "matching_property", "analyse_lesions", "training_overlap_note"]
 
@@ -133,7 +133,7 @@ def _holm(lesions: pd.DataFrame, alpha: float) -> pd.DataFrame:
                 rows.append({"row": idx, "set_id": row["set_id"], "kind": row["kind"],
                              "definition": row["definition"], "test": column, "role": role, "p": float(row[column])})
     tests = pd.DataFrame(rows, columns=["row", "set_id", "kind", "definition", "test", "role", "p"])
-    tests["p_holm"] = multipletests(tests["p"].to_numpy(), alpha=alpha, method="holm")[1] if len(tests) else []
+    tests["p_holm"] = adjust_p_values(tests["p"].to_numpy(), alpha=alpha)[1] if len(tests) else []
     for column, _ in columns:
         if column in lesions.columns:
             lesions[f"{column}_holm"] = np.nan

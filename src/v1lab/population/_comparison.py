@@ -9,10 +9,10 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
 from v1lab.errors import ReferenceDataError
+from v1lab.multitest import adjust_p_values
 from v1lab.population._similarity import bootstrap_similarity, reference_ceiling
 from v1lab.population._units import check_units
 from v1lab.units import column as units_column
@@ -163,7 +163,8 @@ def compare_with_references(units: pd.DataFrame, references=None, *, n_boot: int
     ci : float
         Coverage of the bootstrap percentile intervals.
     p_adjust : str
-        ``multipletests`` method for the two-proportion tests (over all proportion rows).
+        Multiple-comparison method (:func:`v1lab.multitest.adjust_p_values`) for the two-proportion tests (over
+        all proportion rows).
 
     Returns
     -------
@@ -220,7 +221,7 @@ def compare_with_references(units: pd.DataFrame, references=None, *, n_boot: int
     out["p_adjusted"] = np.nan
     tested = out["p_value"].notna()
     if tested.any():
-        out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], method=p_adjust)[1]
+        out.loc[tested, "p_adjusted"] = adjust_p_values(out.loc[tested, "p_value"], method=p_adjust)[1]
     first = ["model", "layer", "property", "reference", "kind", "n_included", "n_model", "n_bio"]
     last = ["convention", "citation"]
     return out[first + [c for c in out.columns if c not in first + last] + last]

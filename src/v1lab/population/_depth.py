@@ -9,8 +9,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.contingency_tables import Table
-from statsmodels.stats.multitest import multipletests
 
+from v1lab.multitest import adjust_p_values
 from v1lab.population._units import check_units, layer_depths
 from v1lab.units import CATEGORY_COLUMNS, FLAG_COLUMNS, METRIC_COLUMNS, flag
 
@@ -83,7 +83,7 @@ def depth_tests(units: pd.DataFrame, *, layer_order=None, method: str = "holm", 
     layer_order : sequence or dict, optional
         Layer order (shallow to deep); see :func:`~v1lab.population._units.layer_depths`.
     method : str
-        Multiple-comparison correction of ``statsmodels.stats.multitest.multipletests`` applied to all
+        Multiple-comparison correction (:func:`v1lab.multitest.adjust_p_values`) applied to all
         tests of one model (default Holm 1979, family-wise error).
     alpha : float
         Level for ``significant``.
@@ -129,7 +129,7 @@ def depth_tests(units: pd.DataFrame, *, layer_order=None, method: str = "holm", 
             if col in g:
                 rows += _metric_test(model, col, pd.to_numeric(gr[col], errors="coerce").to_numpy(float), dr)
         if rows:
-            reject, p_adj, _, _ = multipletests([r["p_value"] for r in rows], alpha=alpha, method=method)
+            reject, p_adj = adjust_p_values([r["p_value"] for r in rows], method=method, alpha=alpha)
             for r, a, s in zip(rows, p_adj, reject):
                 r.update(p_adjusted=float(a), significant=bool(s))
         results += rows

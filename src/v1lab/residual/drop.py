@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 from torch import nn
 from tqdm.auto import tqdm
 
 from v1lab.errors import LayerError, RecordingError
 from v1lab.lesion import ImageSource, Outcomes, compare_paired, split_network
+from v1lab.multitest import adjust_p_values
 from v1lab.recording.blocks import ResidualBlock, residual_block, residual_blocks
 
 __all__ = ["BlockDropEngine", "dropped_output", "block_drop_table"]
@@ -143,7 +143,7 @@ def block_drop_table(blocks: Sequence[ResidualBlock], base: Outcomes, dropped: d
     for col in ("mcnemar_p", "wilcoxon_p"):
         table[f"{col}_holm"] = np.nan
         if lesioned.any():
-            table.loc[lesioned, f"{col}_holm"] = multipletests(table.loc[lesioned, col], method="holm")[1]
+            table.loc[lesioned, f"{col}_holm"] = adjust_p_values(table.loc[lesioned, col])[1]
     return table
 
 
