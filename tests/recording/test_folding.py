@@ -98,13 +98,16 @@ def test_training_mode_batch_norm_and_kept_convolutions_are_not_folded():
 
 def test_recorder_on_a_folded_resnet_matches_the_unfolded_one(resnet_v1):
     x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(2))
-    for layer, response in [("layer2", "post_relu"), ("layer1.0", "pre_relu"), ("layer1.0.bn1", "output"),
-                            ("layer1.0.conv1", "output")]:
+    # pairs that run before the layer, counted on ResNet-50: conv1/bn1; three in each bottleneck and one
+    # downsample pair in the first block of each stage; a kept convolution's pair is not folded
+    for layer, response, pairs in [("layer2", "post_relu", 1 + (3 * 3 + 1) + (4 * 3 + 1)),
+                                   ("layer2.1", "residual", 1 + (3 * 3 + 1) + (3 + 1) + 3),
+                                   ("layer1.0", "pre_relu", 1 + 3 + 1), ("layer1.0.bn1", "output", 2),
+                                   ("layer1.0.conv1", "output", 1)]:
         folded = CentreUnitRecorder(resnet_v1, layer, response=response)
         plain = CentreUnitRecorder(resnet_v1, layer, response=response, fold_batch_norm=False)
         assert plain.folded_pairs == 0 and plain.module is resnet_v1.module
-        # ResNet-50: conv1/bn1, three pairs in each of 16 bottlenecks, four downsample pairs
-        assert folded.folded_pairs == (52 if layer.endswith("conv1") else 53)
+        assert folded.folded_pairs == pairs, layer
         a, b = folded.record(folded.crop(x)), plain.record(plain.crop(x))
         torch.testing.assert_close(a, b, rtol=0, atol=1e-5 * float(b.abs().max()))
     assert isinstance(folded.module.get_submodule("layer1.0.conv1"), nn.Conv2d)

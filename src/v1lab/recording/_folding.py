@@ -14,7 +14,9 @@ Which batch norm follows which convolution is read from one traced forward pass,
 pair is folded only when the batch norm's input *is* the convolution's output tensor and each module runs
 once. The folded copy is then checked against the original on a random input (outputs equal to 1e-4 of their
 largest value), so a convolution whose output also feeds another branch cannot be folded unnoticed: the
-check fails and the original module is used.
+check fails and the original module is used. A recorder passes its layer: both passes then stop once that
+layer has run, on a probe the size of the recorder's crop, and the check compares the layer's feature map in
+the recorded response mode; batch norms that run after the layer cannot change it and are left as they are.
 
 References
 ----------
@@ -32,12 +34,15 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from v1lab.recording.capture import UnitCapture
+
 __all__ = ["fold_batch_norms"]
 
 _CHECK_RTOL = 1e-4
 
 
-def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tuple[nn.Module, int]:
+def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=(), layer: str | None = None,
+                     response: str = "output") -> tuple[nn.Module, int]:
     """A copy of ``module`` (eval mode) with every conv -> batch-norm pair folded into one convolution.
 
     Parameters
@@ -50,6 +55,10 @@ def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tupl
         Dotted names of convolutions whose own output must stay observable (a recorded layer); they are not
         folded. A batch norm that is recorded may be folded: its name then holds an ``nn.Identity`` whose
         output is the folded convolution's, i.e. the batch norm's.
+    layer, response : str, optional
+        Stop both passes once the module ``layer`` has run, and check its whole feature map in ``response``
+        mode (:class:`~v1lab.recording.capture.UnitCapture`) instead of the network's output; only pairs that
+        run before the stop are folded. ``None`` (default): the whole network.
 
     Returns
     -------
@@ -60,7 +69,7 @@ def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tupl
     if not any(isinstance(m, nn.BatchNorm2d) for m in module.modules()):
         return module, 0
     keep = set(keep)
-    traced, want = _traced_pairs(module, probe)
+    traced, want = _traced_pairs(module, probe, layer, response)
     pairs = [(c, b) for c, b in traced if c not in keep]
     if not pairs:
         return module, 0
@@ -69,17 +78,26 @@ def fold_batch_norms(module: nn.Module, probe: torch.Tensor, *, keep=()) -> tupl
         conv, bn = folded.get_submodule(conv_name), folded.get_submodule(bn_name)
         _replace(folded, conv_name, fuse_conv_bn_eval(conv, bn))
         _replace(folded, bn_name, nn.Identity())
-    with torch.no_grad():
-        got = folded(probe)
+    got = _forward(folded, probe, layer, response)
     if not (isinstance(want, torch.Tensor) and want.shape == got.shape
             and torch.allclose(got, want, rtol=0, atol=_CHECK_RTOL * float(want.abs().max()))):
         return module, 0
     return folded, len(pairs)
 
 
-def _traced_pairs(module: nn.Module, probe: torch.Tensor) -> tuple[list[tuple[str, str]], object]:
+def _forward(module: nn.Module, probe: torch.Tensor, layer: str | None, response: str):
+    """The module's output on ``probe``, or ``layer``'s whole feature map with the pass stopped there."""
+    with torch.no_grad():
+        if layer is None:
+            return module(probe)
+        with UnitCapture(module, layer, response, None) as capture:
+            return capture.run(probe)
+
+
+def _traced_pairs(module: nn.Module, probe: torch.Tensor, layer: str | None,
+                  response: str) -> tuple[list[tuple[str, str]], object]:
     """``(conv, batch norm)`` names where the batch norm's input is the convolution's output tensor, and the
-    module's output on ``probe`` (the reference the folded copy is checked against)."""
+    output on ``probe`` (:func:`_forward`: the reference the folded copy is checked against)."""
     names = {m: n for n, m in module.named_modules()}
     calls: dict[str, int] = {}
     produced: dict[int, str] = {}  # id of a convolution's output -> the convolution
@@ -104,8 +122,7 @@ def _traced_pairs(module: nn.Module, probe: torch.Tensor) -> tuple[list[tuple[st
         elif isinstance(m, nn.BatchNorm2d):
             handles.append(m.register_forward_pre_hook(bn_hook))
     try:
-        with torch.no_grad():
-            output = module(probe)
+        output = _forward(module, probe, layer, response)
     finally:
         for h in handles:
             h.remove()

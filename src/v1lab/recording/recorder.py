@@ -90,8 +90,9 @@ class CentreUnitRecorder:
         Memory order of the model's weights and input (the module is converted in place); default
         ``torch.channels_last`` on the CPU, ``torch.contiguous_format`` elsewhere.
     fold_batch_norm : bool
-        Record with a copy of the network whose conv -> batch-norm pairs are folded into single convolutions
-        (default; :func:`~v1lab.recording._folding.fold_batch_norms`). ``False`` runs the model as it is.
+        Record with a copy of the network whose conv -> batch-norm pairs that run before ``layer`` are folded
+        into single convolutions (default; :func:`~v1lab.recording._folding.fold_batch_norms`, checked on a
+        random input of the crop's size). ``False`` runs the model as it is.
 
     Attributes
     ----------
@@ -146,11 +147,14 @@ class CentreUnitRecorder:
         self.crop_box, self.crop_note = self._crop_box(), ""
         self.module, self.folded_pairs = module, 0
         if fold_batch_norm:
-            probe = torch.randn(1, 3, *self.input_shape, device=self.device,
+            height, width = self.input_shape
+            y0, y1, x0, x1 = self.crop_box if self.receptive_field.method == "analytic" else (0, height, 0, width)
+            probe = torch.randn(1, 3, y1 - y0, x1 - x0, device=self.device,
                                 generator=torch.Generator(self.device).manual_seed(0))
             with _full_fp32():
                 self.module, self.folded_pairs = fold_batch_norms(
-                    module, probe.contiguous(memory_format=memory_format), keep=[layer])
+                    module, probe.contiguous(memory_format=memory_format), keep=[layer], layer=layer,
+                    response=self.response)
         if self.receptive_field.method != "analytic":
             self._check_crop()
         self.n_channels = int(self.record(torch.full((1, 3, *self.canvas_shape), 0.5)).shape[-1])
