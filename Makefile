@@ -24,8 +24,10 @@ fetch: $(STAMP)
 
 # Two workers for the 2-core machines, one test module at a time each (a module's shared fixture is built
 # once), the longest modules first (tests/conftest.py); the accuracy check runs on a fixed subset (the whole
-# sample with `-m slow`). See docs/testing.md.
+# sample with `-m slow`). The sources are byte-compiled first, so that the many processes the tests start
+# do not each compile them again (as they would with PYTHONDONTWRITEBYTECODE set). See docs/testing.md.
 test: fetch
+	$(BIN)/python -m compileall -q src tests > /dev/null
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 experiment: fetch
