@@ -59,6 +59,19 @@ class NamedOutOfOrder(nn.Module):
         return self.bn_a(self.conv_b(self.conv_a(x)))
 
 
+class TwoStages(nn.Module):
+    """A foldable stage, then a stage whose convolution also feeds a skip (folding it changes the output)."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = ConvBnRelu()
+        self.second = BranchingConv()
+        self.second.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.second(self.first(x))
+
+
 def _probe():
     return torch.randn(1, 3, 9, 9, generator=torch.Generator().manual_seed(5))
 
@@ -87,6 +100,17 @@ def test_a_branching_or_shared_convolution_is_left_alone():
     for net in (BranchingConv().eval(), SharedConv().eval()):
         folded, n = fold_batch_norms(net, _probe())
         assert n == 0 and folded is net
+
+
+def test_a_layer_stops_the_passes_there_and_only_earlier_pairs_are_folded():
+    net = TwoStages().eval()
+    folded, n = fold_batch_norms(net, _probe(), layer="first", response="post_relu")
+    assert n == 1 and isinstance(folded.first.bn, nn.Identity)
+    assert isinstance(folded.second.bn, nn.BatchNorm2d)                      # runs after the layer: left alone
+    assert torch.equal(folded.second.conv.weight, net.second.conv.weight)
+    # at the second stage the skip sees the folded convolution's output: the check fails, nothing is folded
+    assert fold_batch_norms(net, _probe(), layer="second", response="output") == (net, 0)
+    assert fold_batch_norms(net, _probe()) == (net, 0)
 
 
 def test_training_mode_batch_norm_and_kept_convolutions_are_not_folded():
