@@ -4,13 +4,29 @@ order of the stimuli, repeats averaged, a parameter that may not vary named, a m
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
-from v1lab.characterisation._grid import GRATING, Grid, SetResponses
+from v1lab.characterisation._grid import GRATING, Grid, SetResponses, select
 from v1lab.errors import AnalysisError
 
 
 def _part(rows, values, name="lum"):
     return SetResponses(name, np.asarray(values, dtype=float), pd.DataFrame(rows))
+
+
+def test_select_takes_one_sets_stimuli_in_float64_from_float32_recordings():
+    """The recorder writes float32; the analysers average thousands of stimuli, so they get float64. Columns that
+    are not stimulus parameters, or not per stimulus, are left out."""
+    r = (np.arange(12, dtype=np.float32) / np.float32(3)).reshape(2, 6)
+    names = np.array(["a", "b", "a", "b", "a", "a"])
+    ds = xr.Dataset({"responses": (("unit", "stimulus"), r), "blank": (("unit",), np.zeros(2))},
+                    coords={"set": ("stimulus", names), "sf_cpd": ("stimulus", [1.0, 2.0, 4.0, 1.0, 8.0, 2.0]),
+                            "label": ("stimulus", list("uvwxyz")), "layer": ("unit", ["conv1", "conv1"])})
+    part = select(ds, "a")
+    assert part.name == "a" and part.values.dtype == np.float64
+    np.testing.assert_array_equal(part.values, r[:, [0, 2, 4, 5]].astype(np.float64))
+    pd.testing.assert_frame_equal(part.params, pd.DataFrame({"sf_cpd": [1.0, 4.0, 8.0, 2.0]}))
+    assert select(ds, "c") is None and select(ds, None) is None
 
 
 def test_levels_are_sorted_and_repeats_averaged_whatever_the_stimulus_order():

@@ -27,7 +27,7 @@ class SetResponses:
 
 
 def select(responses, name: str | None) -> SetResponses | None:
-    """The responses to set ``name`` from a layer's responses Dataset, or None where the set is absent."""
+    """The responses to set ``name`` (as float64) from a layer's responses Dataset, or None where the set is absent."""
     if name is None:
         return None
     mask = np.asarray(responses["set"].values == name)
