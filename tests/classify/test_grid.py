@@ -35,7 +35,7 @@ def test_levels_are_sorted_and_repeats_averaged_whatever_the_stimulus_order():
     then shuffled order."""
     cells = [(f, o, p) for f in (4.0, 2.0, 0.5) for o in (150.0, 30.0) for p in (270.0, 180.0, 90.0, 0.0)]
     cells = [cells[i] for i in np.random.default_rng(7).permutation(len(cells))] * 2
-    rows = [dict(sf_cpd=f, orientation_deg=o, phase_deg=p, contrast=0.8) for f, o, p in cells]
+    rows = [{"sf_cpd": f, "orientation_deg": o, "phase_deg": p, "contrast": 0.8} for f, o, p in cells]
     values = [[100 * f + o + p / 1000 for f, o, p in cells], [1.0] * 24 + [3.0] * 24]
     grid = Grid(_part(rows, values), GRATING)
     np.testing.assert_array_equal(grid.level("sf_cpd"), [0.5, 2.0, 4.0])
@@ -47,7 +47,7 @@ def test_levels_are_sorted_and_repeats_averaged_whatever_the_stimulus_order():
 
 
 def test_a_set_without_any_swept_parameter_is_one_cell_of_its_repeats():
-    grid = Grid(_part([dict(contrast=0.5)] * 3, [[1.0, 2.0, 6.0]]), GRATING)
+    grid = Grid(_part([{"contrast": 0.5}] * 3, [[1.0, 2.0, 6.0]]), GRATING)
     assert grid.values.shape == (1, 1, 1, 1) and grid.values[0, 0, 0, 0] == 3.0
     assert all(np.isnan(grid.level(d)).all() and grid.level(d).size == 1 for d in GRATING)
 
@@ -55,14 +55,14 @@ def test_a_set_without_any_swept_parameter_is_one_cell_of_its_repeats():
 def test_three_phases_give_the_first_harmonic():
     """1 + 0.5 cos(phi - 40 deg) at 0, 120 and 240 deg: F0 = 1, F1 = 0.5 exactly."""
     phases = (0.0, 120.0, 240.0)
-    rows = [dict(sf_cpd=2.0, orientation_deg=0.0, phase_deg=p) for p in phases]
+    rows = [{"sf_cpd": 2.0, "orientation_deg": 0.0, "phase_deg": p} for p in phases]
     f0, f1 = Grid(_part(rows, [[1 + 0.5 * np.cos(np.deg2rad(p - 40.0)) for p in phases]]), GRATING).harmonics()
     np.testing.assert_allclose([f0[0, 0, 0], f1[0, 0, 0]], [1.0, 0.5], atol=1e-12)
 
 
 def test_a_parameter_that_varies_outside_the_grid_is_named_with_its_count_of_values():
     """A missing contrast (NaN) counts as a value of its own: NaN and 0.5 are two contrasts."""
-    rows = [dict(sf_cpd=1.0, orientation_deg=0.0, phase_deg=0.0, contrast=c) for c in (np.nan, 0.5, 0.5)]
+    rows = [{"sf_cpd": 1.0, "orientation_deg": 0.0, "phase_deg": 0.0, "contrast": c} for c in (np.nan, 0.5, 0.5)]
     with pytest.raises(AnalysisError) as err:
         Grid(_part(rows, [[1.0, 2.0, 3.0]]), GRATING)
     assert str(err.value) == ("stimulus set 'lum': parameter 'contrast' varies (2 values) but this role analyses "
@@ -74,7 +74,7 @@ def test_a_grid_missing_combinations_counts_them(missing):
     """The 3 x 2 x 2 grid without its last cell (the highest level of every parameter), or without its first and
     last cells."""
     cells = [(f, o, p) for f in (1.0, 2.0, 4.0) for o in (0.0, 90.0) for p in (0.0, 180.0) if (f, o, p) not in missing]
-    rows = [dict(sf_cpd=f, orientation_deg=o, phase_deg=p) for f, o, p in cells]
+    rows = [{"sf_cpd": f, "orientation_deg": o, "phase_deg": p} for f, o, p in cells]
     with pytest.raises(AnalysisError) as err:
         Grid(_part(rows, [np.ones(len(cells))]), GRATING)
     assert str(err.value) == (f"stimulus set 'lum': the sf_cpd x orientation_deg x phase_deg grid (3, 2, 2) misses "

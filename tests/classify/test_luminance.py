@@ -40,7 +40,7 @@ def unit(*, g, a=1.0, b=0.0, theta_p=0.0, m=0.0, phi0=0.0, spont=0.0):
 
 def sweep(units, sfs, oris, phases, *, name="lum", shuffle=False):
     """The set's responses (one row per unit); ``oris`` or ``phases`` None: the column is absent."""
-    rows = [dict(sf_cpd=f, orientation_deg=o, phase_deg=p)
+    rows = [{"sf_cpd": f, "orientation_deg": o, "phase_deg": p}
             for f, o, p in itertools.product(sfs, [np.nan] if oris is None else oris,
                                              [0.0] if phases is None else phases)]
     if shuffle:
