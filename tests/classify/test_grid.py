@@ -60,6 +60,14 @@ def test_three_phases_give_the_first_harmonic():
     np.testing.assert_allclose([f0[0, 0, 0], f1[0, 0, 0]], [1.0, 0.5], atol=1e-12)
 
 
+def test_phases_not_evenly_spaced_over_a_cycle_are_refused():
+    """0, 90 and 180 deg miss the quarter cycle at 270: their first harmonic is not the DFT's."""
+    rows = [{"sf_cpd": 2.0, "orientation_deg": 0.0, "phase_deg": p} for p in (180.0, 0.0, 90.0)]
+    with pytest.raises(AnalysisError) as err:
+        Grid(_part(rows, [[1.0, 2.0, 3.0]]), GRATING).harmonics()
+    assert str(err.value) == "`phases_deg`: expected 3 phases evenly spaced over 360 deg, got [0.0, 90.0, 180.0]"
+
+
 def test_a_parameter_that_varies_outside_the_grid_is_named_with_its_count_of_values():
     """A missing contrast (NaN) counts as a value of its own: NaN and 0.5 are two contrasts."""
     rows = [{"sf_cpd": 1.0, "orientation_deg": 0.0, "phase_deg": 0.0, "contrast": c} for c in (np.nan, 0.5, 0.5)]
