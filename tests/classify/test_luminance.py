@@ -198,7 +198,9 @@ def test_a_sweep_through_sf_0_has_no_sf_metrics_but_its_curve_is_kept():
 def test_peak_at_the_edge_is_defined_only_for_a_positive_sf_curve():
     """Unit 0 peaks (0.5) at 2 c/deg inside the sweep; unit 1 rises to the highest SF; unit 2 answers nothing
     (its SF curve is 0 everywhere) and unit 3 is suppressed below its blank of 0.4 everywhere (F0 - blank < 0,
-    F1 = 0): the edge is undefined for both."""
+    F1 = 0): the edge is undefined for both. So it is for a phase-invariant unit tuned to 2 c/deg but below its
+    blank everywhere: its F1 is 0, not the ~1e-17 that rounding leaves, so it has no SF curve to read a peak
+    from."""
     sfs = (0.5, 1.0, 2.0, 4.0, 8.0)
     units = [unit(g=lambda f: 0.5 * log_gaussian(2.0, 1.0)(f)), unit(g=lambda f: f / 8.0),
              unit(g=lambda f: 0.0 * f), unit(g=lambda f: 0.0 * f)]
@@ -207,6 +209,10 @@ def test_peak_at_the_edge_is_defined_only_for_a_positive_sf_curve():
     assert t["peak_sf_at_edge"].dtype == "boolean"
     assert t["peak_sf_at_edge"].tolist() == [False, True, pd.NA, pd.NA]
     assert t.loc[0, "peak_sf_cpd"] == pytest.approx(2.0, rel=1e-3) and t.loc[1, "peak_sf_cpd"] == 8.0
+    suppressed = analyse_luminance(sweep([unit(g=lambda f: 0.3 * log_gaussian(2.0, 1.0)(f))], sfs, (0.0, 60.0, 120.0),
+                                         (0.0, 90.0, 180.0, 270.0)), np.array([1.0])).columns.iloc[0]
+    assert suppressed["luminance_peak_amplitude"] == 0.0 and pd.isna(suppressed["peak_sf_at_edge"])
+    assert np.isnan(suppressed["peak_sf_cpd"]) and np.isnan(suppressed["sf_bandwidth_0707_oct"])
     silent = analyse_luminance(sweep(units[2:], sfs, (0.0, 60.0, 120.0), (0.0, 120.0, 240.0)),
                                np.array([0.0, 0.4])).columns["peak_sf_at_edge"]
     assert silent.dtype == "boolean" and silent.isna().all()
