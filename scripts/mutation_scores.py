@@ -162,6 +162,10 @@ EQUIVALENT = {
     *(f"v1lab.characterisation.chromatic.x_analyse_chromatic__mutmut_{n}" for n in (27, 29, 57, 118)),
     "v1lab.characterisation.chromatic.x_analyse_matched_luminance__mutmut_23",
     "v1lab.characterisation.chromatic.x__rms_cone_contrast__mutmut_6",
+    *(f"v1lab.characterisation._grid.x{name}__mutmut_{n}" for name, ns in (
+        ("_argmax_each", (16,)), ("_components", (5,)), ("ǁGridǁ__init__", (8, 13, 21, 23, 28)),
+        ("ǁGridǁharmonics", (12,)), ("ǁGridǁlevel", (1,))) for n in ns),
+    *(f"v1lab.characterisation.luminance.x_analyse_luminance__mutmut_{n}" for n in (62, 161, 163, 168, 171, 234)),
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", -24: "timeout",
