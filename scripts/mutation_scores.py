@@ -164,7 +164,7 @@ EQUIVALENT = {
     "v1lab.characterisation.chromatic.x__rms_cone_contrast__mutmut_6",
     *(f"v1lab.characterisation._grid.x{name}__mutmut_{n}" for name, ns in (
         ("_argmax_each", (16,)), ("_components", (5,)), ("ǁGridǁ__init__", (8, 13, 21, 23, 28)),
-        ("ǁGridǁharmonics", (12,)), ("ǁGridǁlevel", (1,))) for n in ns),
+        ("ǁGridǁharmonics", (12, 26)), ("ǁGridǁlevel", (1,))) for n in ns),
     *(f"v1lab.characterisation.luminance.x_analyse_luminance__mutmut_{n}" for n in (62, 161, 163, 168, 171, 234)),
 }
 
