@@ -123,6 +123,11 @@ def test_covariance_rank_threshold_is_eps_max_n_p_times_the_largest_singular_val
     cov = _covariance(jac, np.array([8.0, np.inf, 8.0]), n, p)
     assert np.all(np.isnan(cov[1])) and np.all(np.isfinite(cov[2]))
     assert np.all(np.isnan(_covariance(broken[1:2], np.array([8.0]), n, p)))
+    diagonal = np.zeros((2, n, p))                             # singular values 3 and 3 tol (1 ulp more), exact
+    diagonal[:, 0, 0], diagonal[:, 1, 1] = 3.0, [3.0 * tol, np.nextafter(3.0 * tol, 1.0)]
+    assert np.linalg.svd(diagonal, compute_uv=False)[0, 1] == np.finfo(float).eps * n * 3.0
+    cov = _covariance(diagonal, np.array([8.0, 8.0]), n, p)
+    assert np.all(np.isnan(cov[0])) and np.all(np.isfinite(cov[1]))
 
 
 @pytest.mark.parametrize("model, x, reason", [
@@ -137,7 +142,7 @@ def test_unusable_stimulus_values_fail_every_curve_with_one_reason(model, x, rea
     curves = np.random.default_rng(0).uniform(0.0, 1.0, (3, 12))
     batch = fit_least_squares(model, curves, x)
     assert list(batch.status) == ["failed"] * 3 and list(batch.reason) == [reason] * 3
-    assert np.all(np.isnan(batch.params))
+    assert np.all(np.isnan(batch.params)) and batch.n_obs == 12
 
 
 def test_more_samples_than_parameters_are_needed():
@@ -157,6 +162,42 @@ def test_a_range_of_1e_9_of_the_magnitude_is_flat():
     flat = "the responses do not vary (range < 1e-9 of their magnitude): nothing to fit"
     assert batch.reason[0] == batch.reason[2] == batch.reason[3] == flat
     assert batch.status[1] == "ok" and batch.params[1, 3] == pytest.approx(40.0, abs=1e-3)
+
+
+def test_missing_samples_given_as_none_fail_their_row_or_in_x_every_row():
+    """``None`` in a list is read as NaN: the fit reports it instead of raising."""
+    y = [(1.0 + 2.0 * X).tolist(), [1.0, None, *X[2:]]]
+    batch = fit_least_squares(_line(), y, X)
+    assert list(batch.status) == ["ok", "failed"]
+    assert batch.reason[1] == "non-finite samples (NaN or inf) in the curve"
+    np.testing.assert_allclose(batch.params[0], [1.0, 2.0], rtol=1e-6)
+    no_x = fit_least_squares(_line(), y, [0.0, None, *X[2:]])
+    assert list(no_x.reason) == ["non-finite samples (NaN or inf) in the stimulus values"] * 2
+
+
+def test_the_flat_test_scales_each_curve_by_its_own_magnitude():
+    """A line rising by 1e-4 from 1e-3 is fitted beside a curve of magnitude 1e6 (1e-9 of which is 1e-3)."""
+    batch = fit_least_squares(_line(), np.vstack([1e-3 + 1e-4 / 6 * X, 1e6 + X]), X)
+    assert list(batch.status) == ["ok", "ok"]
+    np.testing.assert_allclose(batch.params, [[1e-3, 1e-4 / 6], [1e6, 1.0]], rtol=1e-6)
+
+
+def test_a_range_of_exactly_1e_9_of_the_magnitude_is_not_flat():
+    """Flat means range < 1e-9 of the magnitude. A range of 2^-30 below a magnitude s with fl(1e-9 s) = 2^-30
+    (every value exact) is fitted; a range one unit in the last place smaller is flat."""
+    d = 2.0 ** -30
+    s = d / 1e-9
+    for _ in range(8):
+        if 1e-9 * s == d:
+            break
+        s = np.nextafter(s, 0.0 if 1e-9 * s > d else 1.0)
+    assert 1e-9 * s == d and 0.5 <= s < 1.0                  # ulp(s) = 2^-53: s - d and s - (d - 2^-53) are exact
+    low = X < 1.0
+    curves = np.vstack([s - d * low, s - (d - 2.0 ** -53) * low])
+    assert np.ptp(curves[0]) == d and np.ptp(curves[1]) < d
+    batch = fit_least_squares(_line(), curves, X)
+    assert batch.status[0] == "ok"
+    assert batch.reason[1] == "the responses do not vary (range < 1e-9 of their magnitude): nothing to fit"
 
 
 def test_a_start_that_does_not_converge_does_not_count():

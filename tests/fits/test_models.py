@@ -186,3 +186,20 @@ def test_ratio_of_gaussians_derived_on_a_grid_to_four_times_the_largest_diameter
     narrow = RATIO_OF_GAUSSIANS.derive({"k_c": 0.8, "w_c_deg": 0.2, "k_s": 0.0, "w_s_deg": 1.0}, x)
     assert narrow["si"] == 0.0
     assert 0.0 <= narrow["gsf_deg"] - 0.4 * erfinv(np.sqrt(0.95)) < 4.0 / 4000
+
+
+def test_the_gsf_is_the_first_grid_diameter_where_the_curve_reaches_95_percent_of_its_peak():
+    """No surround: R = k_c erf^2(d / 2 w_c) reaches k_c (erf(20) = 1 in doubles) and 95 % of it at
+    d* = 2 w_c erfinv(sqrt 0.95). The GSF is the first grid diameter (step 1/1000 of the largest, here 3 deg)
+    at or above d*; with k_c chosen so that R(277) = 0.95 k_c exactly (largest diameter 1000), "reaches" takes
+    277 itself, not the next sample."""
+    x = np.array([0.5, 1.0, 3.0])
+    prm = {"k_c": 1.0, "w_c_deg": 0.3, "k_s": 0.0, "w_s_deg": 1.0}
+    gsf = RATIO_OF_GAUSSIANS.derive(prm, x)["gsf_deg"]
+    assert gsf / 0.003 == pytest.approx(round(gsf / 0.003), abs=1e-6)
+    assert 0.0 <= gsf - 0.6 * erfinv(np.sqrt(0.95)) < 0.003
+    w_c = 277.0 / (2 * erfinv(np.sqrt(0.95)))
+    k_c = next(k for k in np.linspace(0.5, 2.0, 2001) if ratio_of_gaussians(277.0, k, w_c, 0.0, 1.0) == 0.95 * k)
+    assert ratio_of_gaussians(4000.0, k_c, w_c, 0.0, 1.0) == k_c
+    at = {"k_c": k_c, "w_c_deg": w_c, "k_s": 0.0, "w_s_deg": 1.0}
+    assert RATIO_OF_GAUSSIANS.derive(at, np.array([250.0, 1000.0]))["gsf_deg"] == 277.0

@@ -24,9 +24,10 @@ maintained library offers bounded nonlinear least squares over a batch of small 
 written here and tested against ``scipy.optimize.least_squares`` on the same curves (``tests/fits``).
 
 Confidence intervals are Wald intervals from the covariance that ``curve_fit`` would estimate at the optimum:
-:math:`C = s^2 (J^T J)^{-1}` (by SVD; NaN, "not identifiable", when a singular value is below
-:math:`\\epsilon \\max(n, p)\\, \\sigma_1`) with :math:`s^2 = SSE/(n - p)`, and Student-t quantiles on
-:math:`n - p` degrees of freedom: :math:`\\hat p_j \\pm t_{1-\\alpha/2,\\, n-p} \\sqrt{C_{jj}}`.
+:math:`C = s^2 (J^T J)^{-1}` (by SVD; NaN, "not identifiable", when a singular value is at or below
+:math:`\\epsilon \\max(n, p)\\, \\sigma_1`, the rank that ``numpy.linalg.matrix_rank`` counts) with
+:math:`s^2 = SSE/(n - p)`, and Student-t quantiles on :math:`n - p` degrees of freedom:
+:math:`\\hat p_j \\pm t_{1-\\alpha/2,\\, n-p} \\sqrt{C_{jj}}`.
 
 References
 ----------
@@ -123,7 +124,7 @@ def fit_least_squares(model: CurveModel, curves, x, *, ci_level: float = 0.95, m
     out.reason[~finite] = "non-finite samples (NaN or inf) in the curve"
     scale = np.max(np.abs(np.where(finite[:, None], y, 0.0)), axis=1)
     spread = np.ptp(np.where(finite[:, None], y, 0.0), axis=1)
-    flat = finite & ~(spread > 1e-9 * np.maximum(scale, np.finfo(float).tiny))
+    flat = finite & ~(spread >= 1e-9 * np.maximum(scale, np.finfo(float).tiny))
     out.reason[flat] = "the responses do not vary (range < 1e-9 of their magnitude): nothing to fit"
     todo = np.flatnonzero(finite & ~flat)
     if todo.size == 0:

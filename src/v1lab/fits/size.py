@@ -8,8 +8,8 @@ surround of width :math:`w_s`. Cavanaugh et al. write :math:`L(x) = (\\tfrac{2}{
 e^{-(y/w)^2} dy)^2 = w^2 \\operatorname{erf}^2(x/w)` for the stimulus radius :math:`x`; here :math:`L` is
 normalised to 1 for large stimuli, so :math:`k_c, k_s` absorb the factors :math:`w_c^2, w_s^2`.
 Derived: ``si`` = :math:`(R_{peak} - R_\\infty)/R_{peak}` with :math:`R_\\infty = k_c/(1+k_s)`, and ``gsf_deg``
-= the smallest diameter where the fitted curve reaches 95 % of its peak (read on a grid to 4x the largest
-diameter tested).
+= the smallest diameter where the fitted curve reaches 95 % of its peak (read on a grid of step 1/1000 of the
+largest diameter tested, up to 4x that diameter).
 """
 
 from __future__ import annotations
