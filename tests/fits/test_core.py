@@ -230,6 +230,19 @@ def test_levenberg_marquardt_steps_on_a_linear_problem_follow_nielsens_damping(i
     assert not converged[0]
 
 
+@pytest.mark.parametrize("iterations, p_end", [(1, 5.0), (2, 5.0), (3, 2.0 - 1.0 / 3.0)])
+def test_rejected_steps_multiply_lambda_by_nu_which_doubles_from_2(iterations, p_end):
+    """The linear problem with a Jacobian 10 times too small (J = x / 10): the step is -10 (p - 2) / (1 + lambda),
+    so the error e = p - 2 becomes e (1 - 10 / (1 + lambda)). At lambda = 1 (e -> -4e) and lambda = 1 * 2 = 2
+    (e -> -7e/3) the sum of squares grows: both rejected, p stays 5. Then lambda = 2 * 4 = 8 and e -> -e/9: p = 5/3.
+    """
+    evaluate, jacobian, y = _slope_problem()
+    params, sse, converged = _levenberg_marquardt(evaluate, lambda p: jacobian(p) / 10.0, y[None], np.array([[5.0]]),
+                                                  np.array([-np.inf]), np.array([np.inf]), iterations, np.array([0.0]))
+    assert params[0, 0] == pytest.approx(p_end, rel=1e-12)
+    assert sse[0] == pytest.approx(14 * (p_end - 2.0) ** 2, rel=1e-9) and not converged[0]
+
+
 def test_levenberg_marquardt_stops_at_a_bound_the_step_points_past():
     """From p = 1 towards 2 with p <= 1.5: the first step (halfway at lambda = 1) lands on the bound, the next is
     held there (gradient pointing out of the box), a zero step: converged at the bound."""
@@ -255,6 +268,8 @@ def test_a_singular_system_falls_back_to_the_pseudo_inverse():
     rhs = np.array([[2.0, 2.0], [3.0, 1.0]])
     np.testing.assert_allclose(_solve(system, rhs), [[1.0, 0.5], [1.0, 1.0]], rtol=1e-12)
     np.testing.assert_allclose(_solve(system[:1], rhs[:1]), [[1.0, 0.5]], rtol=1e-15)
+    ill = np.array([[[1.0, 0.0], [0.0, 1e-17]]])              # not singular: solved, not cut by the pseudo-inverse
+    np.testing.assert_allclose(_solve(ill, np.array([[1.0, 1.0]])), [[1.0, 1e17]], rtol=1e-15)
 
 
 def test_both_caveats_of_a_fit_are_given():
