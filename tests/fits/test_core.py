@@ -243,6 +243,42 @@ def test_rejected_steps_multiply_lambda_by_nu_which_doubles_from_2(iterations, p
     assert sse[0] == pytest.approx(14 * (p_end - 2.0) ** 2, rel=1e-9) and not converged[0]
 
 
+def test_each_problem_is_damped_by_its_own_scale_whatever_else_is_in_the_batch():
+    """Rows f = a s x with s = 1e-5, 1 and 1e3 (s held: its Jacobian column is 0): J'J = 14 s^2 spans 16 decades
+    across the batch, yet each row's error shrinks by lambda / (1 + lambda) per step, as alone."""
+    x = np.array([1.0, 2.0, 3.0])
+    scale = np.array([1e-5, 1.0, 1e3])
+
+    def jacobian(p):
+        return np.stack([p[:, 1:] * x, 0 * p[:, 1:] * x], axis=-1)
+    start = np.column_stack([np.full(3, 5.0), scale])
+    params, _, _ = _levenberg_marquardt(lambda p: p[:, :1] * p[:, 1:] * x, jacobian, 2.0 * scale[:, None] * x,
+                                        start, np.array([-np.inf, -np.inf]), np.array([np.inf, np.inf]), 2,
+                                        np.zeros(3))
+    np.testing.assert_allclose(params[:, 0], 2.0 + 3.0 * (1 / 2) * (1 / 3 / (4 / 3)), rtol=1e-12)
+    np.testing.assert_array_equal(params[:, 1], scale)
+
+
+@pytest.mark.parametrize("side, r0, a1, b1", [
+    ("lower", (1.0, 0.0, 0.5), -1 / 4, 0.75),           # gradient of b 0.5, out of the box: b held
+    ("upper", (1.0, 0.0, -0.5), -1 / 4, 0.75),
+    ("lower", (1.0, 0.0, 0.0), -4 / 15, 0.75 + 1 / 15),  # gradient of b 0: b free, the coupled step
+    ("upper", (1.0, 0.0, 0.0), -4 / 15, 0.75),           # ... cut back to the bound by the projection
+])
+def test_a_parameter_at_its_bound_is_held_only_when_its_gradient_points_out(side, r0, a1, b1):
+    """f = a u + b v, u = (1, 1, 0), v = (0, 1, 1), from a = 0 and b = 0.75 on its bound, residual r0: J'J =
+    [[2, 1], [1, 2]], gradient (u.r0, v.r0) = (1, g_b). Held, the step of a is -1 / (2 (1 + lambda)) = -1/4;
+    free (g_b = 0), (J'J + diag J'J) delta = -(1, 0) gives delta = (-4/15, 1/15)."""
+    u, v = np.array([1.0, 1.0, 0.0]), np.array([0.0, 1.0, 1.0])
+    jac = np.column_stack([u, v])
+    y = 0.75 * v - np.array(r0)
+    free = np.full(2, np.inf)
+    lower, upper = (np.array([-np.inf, 0.75]), free) if side == "lower" else (-free, np.array([np.inf, 0.75]))
+    params, _, _ = _levenberg_marquardt(lambda p: p @ jac.T, lambda p: np.broadcast_to(jac, (len(p), 3, 2)).copy(),
+                                        y[None], np.array([[0.0, 0.75]]), lower, upper, 1, np.zeros(1))
+    assert params[0] == pytest.approx([a1, b1], rel=1e-12)
+
+
 def test_levenberg_marquardt_stops_at_a_bound_the_step_points_past():
     """From p = 1 towards 2 with p <= 1.5: the first step (halfway at lambda = 1) lands on the bound, the next is
     held there (gradient pointing out of the box), a zero step: converged at the bound."""
