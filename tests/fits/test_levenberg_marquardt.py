@@ -27,11 +27,14 @@ def test_levenberg_marquardt_steps_on_a_linear_problem_follow_nielsens_damping(i
     assert not converged[0]
 
 
-@pytest.mark.parametrize("iterations, p_end", [(1, 5.0), (2, 5.0), (3, 2.0 - 1.0 / 3.0)])
+@pytest.mark.parametrize("iterations, p_end", [(1, 5.0), (2, 5.0), (3, 2.0 - 1.0 / 3.0), (4, 2.0 - 1.0 / 3.0),
+                                               (5, 2.0 + 11.0 / 57.0)])
 def test_rejected_steps_multiply_lambda_by_nu_which_doubles_from_2(iterations, p_end):
     """The linear problem with a Jacobian 10 times too small (J = x / 10): the step is -10 (p - 2) / (1 + lambda),
     so the error e = p - 2 becomes e (1 - 10 / (1 + lambda)). At lambda = 1 (e -> -4e) and lambda = 1 * 2 = 2
-    (e -> -7e/3) the sum of squares grows: both rejected, p stays 5. Then lambda = 2 * 4 = 8 and e -> -e/9: p = 5/3.
+    (e -> -7e/3) the sum of squares grows: both rejected, p stays 5. Then lambda = 2 * 4 = 8 and e -> -e/9: p = 5/3,
+    with a gain ratio above 1 (1120/238), so lambda = 8/3 and nu is 2 again; at 8/3 e -> 19e/11 is rejected, and at
+    lambda = 2 * 8/3 e -> -11e/19.
     """
     evaluate, jacobian, y = _slope_problem()
     params, sse, converged = _levenberg_marquardt(evaluate, lambda p: jacobian(p) / 10.0, y[None], np.array([[5.0]]),
