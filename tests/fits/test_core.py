@@ -200,6 +200,14 @@ def test_a_range_of_exactly_1e_9_of_the_magnitude_is_not_flat():
     assert batch.reason[1] == "the responses do not vary (range < 1e-9 of their magnitude): nothing to fit"
 
 
+def test_starts_outside_the_box_are_clipped_into_it():
+    """f = sqrt(a) x is undefined for a < 0: a start at a = -1 is moved to the inner bound 1e-9 and fits a = 4."""
+    model = CurveModel(name="root", names=("a",), func=lambda x, a: np.sqrt(a) * x,
+                       bounds=lambda x: ((0.0,), (np.inf,)), starts=lambda c, x: np.full((len(c), 1, 1), -1.0))
+    res = fit_least_squares(model, 2.0 * X, X)[0]
+    assert res.success and res.params["a"] == pytest.approx(4.0, rel=1e-6)
+
+
 def test_a_start_that_does_not_converge_does_not_count():
     x = np.arange(0.0, 180.0, 15.0)
     y = VON_MISES.func(x, 0.5, 3.0, 2.0, 150.0)
