@@ -200,6 +200,35 @@ def test_a_range_of_exactly_1e_9_of_the_magnitude_is_not_flat():
     assert batch.reason[1] == "the responses do not vary (range < 1e-9 of their magnitude): nothing to fit"
 
 
+def _tilt(start, **kw):
+    """f = b (x - 2) + 1 at x = (1, 2, 3), started at b = ``start``: the curve (2 - s, 1, 2 + s) has b = s exactly,
+    with a gradient of exactly 0 there (a start at s stays there)."""
+    return CurveModel(name="tilt", names=("b",), func=lambda x, b: b * (x - 2.0) + 1.0,
+                      starts=lambda c, x: np.full((len(c), 1, 1), start), **kw)
+
+
+@pytest.mark.parametrize("s, lower, upper, named", [
+    (2.0, -np.inf, 2.0 + 1.9e-6, True), (2.0, -np.inf, 2.0 + 2.1e-6, False),    # rtol 1e-6 of the bound
+    (2.0, 2.0 - 1.9e-6, np.inf, True), (2.0, 2.0 - 2.1e-6, np.inf, False),
+    (0.0, -np.inf, 0.9e-9, True), (0.0, -np.inf, 1.1e-9, False),                # atol 1e-9 at a bound of 0
+    (0.0, -0.9e-9, np.inf, True), (0.0, -1.1e-9, np.inf, False),
+])
+def test_a_parameter_within_1e_6_relative_and_1e_9_absolute_of_a_bound_is_at_it(s, lower, upper, named):
+    model = _tilt(s, bounds=lambda x: ((lower,), (upper,)))
+    res = fit_least_squares(model, np.array([2.0 - s, 1.0, 2.0 + s]), np.array([1.0, 2.0, 3.0]))[0]
+    assert res.success and res.params["b"] == pytest.approx(s, abs=1e-10)
+    assert res.reason == ("parameter(s) b at a bound: CIs unreliable" if named else "")
+
+
+def test_a_curve_that_does_not_converge_leaves_the_next_ones_fitted():
+    """With one iteration the curve with b = 2 (from 0: halfway) has not converged; the one with b = 0 has."""
+    model = _tilt(0.0, bounds=lambda x: ((-np.inf,), (np.inf,)))
+    batch = fit_least_squares(model, np.array([[0.0, 1.0, 4.0], [2.0, 1.0, 2.0]]), np.array([1.0, 2.0, 3.0]),
+                              max_iter=1)
+    assert list(batch.status) == ["failed", "ok"] and batch.params[1, 0] == 0.0
+    assert batch.reason[0] == "optimizer did not converge from 1 starting points in 1 iterations"
+
+
 def test_starts_outside_the_box_are_clipped_into_it():
     """f = sqrt(a) x is undefined for a < 0: a start at a = -1 is moved to the inner bound 1e-9 and fits a = 4."""
     model = CurveModel(name="root", names=("a",), func=lambda x, a: np.sqrt(a) * x,

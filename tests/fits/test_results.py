@@ -62,7 +62,8 @@ def test_place_puts_each_fit_at_its_row_and_marks_the_others():
 
 
 def test_not_fitted_counts_its_samples_unless_told():
-    assert FitBatch.not_fitted(VON_MISES, 2, "no data", "r", x=ORIS).n_obs == ORIS.size
+    default = FitBatch.not_fitted(VON_MISES, 2, "no data", "r", x=ORIS)
+    assert (default.n_obs, default.ci_level, default.ci_method) == (ORIS.size, 0.95, "")
     empty = FitBatch.not_fitted(NAKA_RUSHTON, 3, "no data", "none", x=ORIS, n_obs=5, ci_level=0.9, ci_method="m")
     assert (empty.n_obs, empty.ci_level, empty.ci_method, len(empty)) == (5, 0.9, "m", 3)
     assert empty.params.shape == empty.ci_low.shape == empty.ci_high.shape == (3, 4)
