@@ -137,7 +137,7 @@ EQUIVALENT = {
     "v1lab.fits._core.x_inner_bounds__mutmut_19",
     "v1lab.fits._core.x_inner_bounds__mutmut_21",
     *(f"v1lab.fits._core.x__covariance__mutmut_{n}" for n in (19, 21, 22, 48, 61, 67)),
-    *(f"v1lab.fits._core.x_fit_least_squares__mutmut_{n}" for n in (20, 35, 78, 91, 115, 117, 121, 123)),
+    *(f"v1lab.fits._core.x_fit_least_squares__mutmut_{n}" for n in (20, 35, 78, 91, 115, 117, 121, 123, 139)),
     *(f"v1lab.fits._core.x__levenberg_marquardt__mutmut_{n}" for n in (53, 65, 74, 89, 188, 196, 224, 225, 230)),
     "v1lab.fits._core.x__solve__mutmut_13",
     "v1lab.characterisation.uniform.x_analyse_uniform__mutmut_7",
