@@ -62,8 +62,11 @@ def test_place_puts_each_fit_at_its_row_and_marks_the_others():
 
 
 def test_not_fitted_counts_its_samples_unless_told():
-    default = FitBatch.not_fitted(VON_MISES, 2, "no data", "r", x=ORIS)
+    default = FitBatch.not_fitted(VON_MISES, 2, "no data", "r", x=ORIS.astype(int).tolist())
     assert (default.n_obs, default.ci_level, default.ci_method) == (ORIS.size, 0.95, "")
+    assert default.x.dtype == float and np.array_equal(default.x, ORIS)
+    longer = FitBatch.not_fitted(VON_MISES, 1, "no data", "", x=ORIS).place([1], 2, status="ok", reason="")
+    assert list(longer.status) == ["ok", "no data"]                   # any status fits whatever the others
     empty = FitBatch.not_fitted(NAKA_RUSHTON, 3, "no data", "none", x=ORIS, n_obs=5, ci_level=0.9, ci_method="m")
     assert (empty.n_obs, empty.ci_level, empty.ci_method, len(empty)) == (5, 0.9, "m", 3)
     assert empty.params.shape == empty.ci_low.shape == empty.ci_high.shape == (3, 4)
