@@ -95,11 +95,11 @@ def test_closed_loop_fits_only_the_units_shown_their_optimum():
     ds = xr.Dataset({"responses": (("unit", "stimulus"), values), "blank": ("unit", np.full(3, 0.3)),
                      "closed_loop_orientation_deg": ("unit", [0.0, 45.0, 90.0]),
                      "closed_loop_sf_cpd": ("unit", [2.0, 2.0, 2.0])},
-                    coords=dict(set=("stimulus", ["contrasts"] * len(params)),
-                                contrast=("stimulus", [p[0] for p in params]),
-                                orientation_deg=("stimulus", [p[1] for p in params]),
-                                sf_cpd=("stimulus", np.full(len(params), 2.0)),
-                                phase_deg=("stimulus", [p[2] for p in params])),
+                    coords={"set": ("stimulus", ["contrasts"] * len(params)),
+                            "contrast": ("stimulus", [p[0] for p in params]),
+                            "orientation_deg": ("stimulus", [p[1] for p in params]),
+                            "sf_cpd": ("stimulus", np.full(len(params), 2.0)),
+                            "phase_deg": ("stimulus", [p[2] for p in params])},
                     attrs={"model": "planted", "layer": "l"})
     t = characterise_layer(ds, AnalysisRoles(contrast_sweep="contrasts"))
     assert t.loc[0, "contrast_nr_status"] == "ok"

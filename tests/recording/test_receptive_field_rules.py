@@ -195,7 +195,7 @@ def test_receptive_field_reads_the_graph_at_the_given_input_size():
 
 
 def test_the_fallback_is_logged_and_measured_on_the_given_device(caplog, monkeypatch):
-    import v1lab.recording.empirical_rf as empirical_rf
+    from v1lab.recording import empirical_rf
 
     asked = []
 
