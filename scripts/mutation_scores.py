@@ -151,6 +151,11 @@ EQUIVALENT = {
     "v1lab.characterisation.curves.x_tuning_curves__mutmut_81",
     "v1lab.characterisation.layer.x__cone_optimum__mutmut_43",
     "v1lab.characterisation.layer.x__cone_optimum__mutmut_44",
+    *(f"v1lab.characterisation.layer.x__identity__mutmut_{n}" for n in (16, 18, 23, 26, 42, 44, 63, 69)),
+    *(f"v1lab.characterisation.layer.x_characterise_layer__mutmut_{n}" for n in (43, 45, 121, 148)),
+    *(f"v1lab.characterisation.layer.x__ratios__mutmut_{n}" for n in (2, 14, 18)),
+    "v1lab.recording.receptive_field.x__module_rule__mutmut_76",
+    "v1lab.recording.receptive_field.xǁ_CallTracerǁis_leaf_module__mutmut_3",
     *(f"v1lab.characterisation.cones.x_{f}__mutmut_{n}" for f, ns in (
         ("_peak_cone_contrasts", (82,)), ("_folded", (41, 62, 65, 71, 78, 79)), ("_nearest", (7, 12, 23, 25, 37)),
         ("_chosen_patterns", (22, 27, 32, 79)),

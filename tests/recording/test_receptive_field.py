@@ -120,10 +120,11 @@ def test_layers_that_run_more_than_once_are_refused():
         receptive_field(Twice().eval(), "conv", (8, 8))
 
 
-@pytest.mark.parametrize(("size", "padding", "n_out"), [(9, 0, 4), (10, 0, 4), (9, 1, 4), (7, 1, 3)])
+@pytest.mark.parametrize(("size", "padding", "n_out"), [(9, 0, 4), (10, 0, 4), (9, 1, 4), (7, 1, 3), (8, 1, 4)])
 def test_ceil_mode_pooling_follows_pytorchs_output_size(size, padding, n_out):
     # conv k3 -> size - 2; pool k2 s2 rounding up (7 -> 4, not 3; 8 -> 4), less a last window that would
-    # start on the right padding (7 + 1 + 1 -> 4, not 5; 5 + 1 + 1 -> 3, not 4)
+    # start on the right padding (7 + 1 + 1 -> 4, not 5; 5 + 1 + 1 -> 3, not 4), but not one that starts on
+    # the last pixel (6 + 1 + 1 -> 4: the fourth window starts at 3 * 2 - 1 = 5)
     torch.manual_seed(0)
     # average pooling: its gradient reaches the whole window (a max-pooling's only its maximum)
     net = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AvgPool2d(2, 2, padding=padding, ceil_mode=True)).eval()

@@ -103,7 +103,7 @@ def _fit(prefix: str, request: FitRequest | None, live: np.ndarray, fits: bool) 
                                      "the responses").to_frame(prefix)
     if request.curves is None:
         return F.FitBatch.not_fitted(model, n, "no data", request.reason).to_frame(prefix)
-    seen = np.all(np.isfinite(request.curves), axis=1) if request.curves.size else np.zeros(n, bool)
+    seen = np.all(np.isfinite(request.curves), axis=1)
     rows = np.flatnonzero(live & seen)
     batch = F.fit_least_squares(model, request.curves[rows], request.x)
     out = batch.place(rows, n, status="skipped", reason="unresponsive unit: nothing to fit")

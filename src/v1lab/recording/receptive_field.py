@@ -151,9 +151,8 @@ def _module_rule(m: nn.Module, axes):
         return _window(axes, m.kernel_size, m.stride, pads, m.dilation)
     if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
         dilation = m.dilation if isinstance(m, nn.MaxPool2d) else 1
-        stride = m.stride if m.stride is not None else m.kernel_size
         pads = [(p, p) for p in _pair(m.padding)]
-        return _window(axes, m.kernel_size, stride, pads, dilation, ceil_mode=m.ceil_mode)
+        return _window(axes, m.kernel_size, m.stride, pads, dilation, ceil_mode=m.ceil_mode)
     if isinstance(m, nn.ZeroPad2d):
         left, right, top, bottom = m.padding
         return _window(axes, 1, 1, [(top, bottom), (left, right)], 1)
