@@ -6,5 +6,5 @@ Each benchmark module has ``main(argv) -> int`` and appends its measurements to 
 __all__ = ["BENCHMARKS"]
 
 #: Benchmark modules, run in this order by ``python -m benchmarks``.
-BENCHMARKS = ("fast_path", "recorder_modes", "precision", "preferred", "throughput", "record_batch", "fits", "protocols",
-              "memory")
+BENCHMARKS = ("fast_path", "recorder_modes", "fixed_costs", "precision", "preferred", "throughput", "record_batch",
+              "fits", "protocols", "memory")

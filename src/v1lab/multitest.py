@@ -9,7 +9,8 @@ and :math:`H_{(i)}` is rejected at family-wise level :math:`\\alpha` iff :math:`
 (the step-down rule: reject while :math:`p_{(j)} \\le \\alpha / (m - j + 1)`, stop at the first that is not).
 
 Holm is computed here because statsmodels' (``multipletests(method="holm")``, statsmodels 0.15) runs a full
-``gc.collect()`` on every call, about 0.3 s in a process that holds torch, and a run adjusts several families.
+``gc.collect()`` on every call, a tenth of a second or more in a process that holds torch (``python -m benchmarks
+fixed_costs``), and a run adjusts several families.
 Every other method is statsmodels'. Missing p-values (NaN) are not part of the family: they stay NaN and are
 not rejected, and m counts the others (as R's ``p.adjust`` does).
 

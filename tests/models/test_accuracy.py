@@ -14,7 +14,7 @@ order or padding gives.
 
 Each network runs as the recorder runs it, its batch norms folded into the convolutions before them
 (docs/recording.md; the folded copy reproduces the network's logits on a random image to 1e-4 of their largest
-value, or the network runs unfolded), which takes a fifth to a third off the forward passes.
+value, or the network runs unfolded): no batch-norm pass over any feature map.
 """
 
 import math
