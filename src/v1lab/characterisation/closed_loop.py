@@ -30,9 +30,12 @@ def _round(values: np.ndarray, step: float, origin: float = 0.0) -> np.ndarray:
 
 
 def _rounded(ori: np.ndarray, sf: np.ndarray, lowest_sf: float, closed_loop) -> tuple[np.ndarray, np.ndarray]:
-    """Orientations and SFs rounded onto the closed-loop lattice."""
+    """Orientations and SFs rounded onto the closed-loop lattice: ``lowest_sf * 2^(k step)`` for SFs, so that
+    whole-octave nodes are exact multiples of the lowest SF and a step of 0 leaves each SF as it was sampled."""
     ori = np.mod(_round(ori, closed_loop.orientation_step_deg), 180.0)
-    return ori, 2.0 ** _round(np.log2(sf), closed_loop.sf_step_oct, np.log2(lowest_sf))
+    if closed_loop.sf_step_oct <= 0:
+        return ori, sf
+    return ori, lowest_sf * np.exp2(_round(np.log2(sf / lowest_sf), closed_loop.sf_step_oct))
 
 
 def lattice_size(orientations, sfs, closed_loop) -> int:
