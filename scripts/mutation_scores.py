@@ -161,7 +161,6 @@ EQUIVALENT = {
         ("_chosen_patterns", (22, 27, 32, 79)),
         ("analyse_cones", (2, 3, 7, 9, 10, 11, 12, 58, 61, 85, 86, 102, 103, 116, 117))) for n in ns),
     *(f"v1lab.characterisation.closed_loop.x_closed_loop_optima__mutmut_{n}" for n in (3, 5, 20, 22, 50, 53, 57)),
-    "v1lab.characterisation.closed_loop.x_lattice_size__mutmut_35",
     "v1lab.characterisation.closed_loop.x_closed_loop_set__mutmut_18",
     *(f"v1lab.characterisation.closed_loop.x_at_optimum__mutmut_{n}" for n in (3, 21, 34)),
     *(f"v1lab.characterisation.in_memory.x_characterise__mutmut_{n}" for n in (13, 15, 51, 53)),

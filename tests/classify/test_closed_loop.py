@@ -25,14 +25,14 @@ OTHER_SF = 0.45                                   # a second stage-1 set at a lo
 UNITS = [(1.0, 60.0, 4, 0.0), (1.0, 165.0, 8, 0.5), (0.0, 90.0, 6, 2.0), (0.1, 105.0, 10, 0.0)]
 
 
-def _stage1() -> xr.Dataset:
-    rows = [("lum", o, f, p) for f in SFS for o in ORIS for p in PHASES] + [("other", 0.0, OTHER_SF, p)
+def _stage1(sfs=SFS) -> xr.Dataset:
+    rows = [("lum", o, f, p) for f in sfs for o in ORIS for p in PHASES] + [("other", 0.0, OTHER_SF, p)
                                                                            for p in PHASES]
     params = pd.DataFrame(rows, columns=["set", "orientation_deg", "sf_cpd", "phase_deg"])
     values = []
     for gain, ori, sf_index, blank in UNITS:
         d = np.minimum(np.abs(params["orientation_deg"] - ori), 180 - np.abs(params["orientation_deg"] - ori))
-        octaves = np.log2(params["sf_cpd"] / SFS[sf_index])
+        octaves = np.log2(params["sf_cpd"] / sfs[sf_index])
         tuning = np.exp(-(d / 20.0) ** 2 - octaves ** 2) * (params["set"] == "lum")
         values.append(blank + gain * tuning)
     coords = {c: ("stimulus", params[c].to_numpy()) for c in params}
@@ -64,6 +64,14 @@ def test_half_octave_steps_and_a_step_of_0_leave_the_sample_or_round_it_finer():
     np.testing.assert_array_equal(raw["closed_loop_sf_cpd"], [SFS[4], SFS[8], np.nan, SFS[10]])
 
 
+def test_a_step_of_0_never_moves_an_sf_off_its_sample():
+    """SFs 0.7 k cpd (linear): 0.7 x 2^log2(k) is not 0.7 k in floating point for k = 5 and 9, the units' peaks;
+    without rounding the optimum is the sample itself."""
+    sfs = 0.7 * np.arange(1.0, 14.0)
+    raw = closed_loop_optima(_stage1(sfs), ROLES, None, ClosedLoop(orientation_step_deg=45.0))
+    np.testing.assert_array_equal(raw["closed_loop_sf_cpd"], [sfs[4], sfs[8], np.nan, sfs[10]])
+
+
 def test_criteria_decide_which_units_get_an_optimum():
     """Unit 3 peaks at 0.1 of the layer's largest response: responsive at the default cut (5/243.1), not at 1/2."""
     strict = ClassificationCriteria(responsive_fraction_of_max=0.5)
@@ -82,6 +90,14 @@ def test_lattice_size_counts_the_distinct_rounded_optima_by_hand():
     assert lattice_size(oris, sfs, ClosedLoop()) == 10 * 5
     as_objects = np.array(oris, dtype=object), np.array(sfs, dtype=object)     # a parameter column with gaps
     assert lattice_size(*as_objects, ClosedLoop(orientation_step_deg=30.0, sf_step_oct=1.0)) == 6 * 4
+
+
+def test_lattice_size_counts_values_equal_to_9_decimals_once():
+    """Unrounded samples 2e-10 apart are one optimum, 3e-9 apart two, for orientations and SFs alike."""
+    assert lattice_size([10.0, 10.0 + 2e-10, 10.4], [1.0], ClosedLoop()) == 2
+    assert lattice_size([10.0, 10.0 + 3e-9, 10.4], [1.0], ClosedLoop()) == 3
+    assert lattice_size([0.0], [1.0, 1.0 + 2e-10, 2.0], ClosedLoop()) == 2
+    assert lattice_size([0.0], [1.0, 1.0 + 3e-9, 2.0], ClosedLoop()) == 3
 
 
 TEMPLATE = {"name": "sizes", "family": "grating",

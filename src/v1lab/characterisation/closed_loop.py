@@ -25,8 +25,8 @@ __all__ = ["OPTIMUM_VARIABLES", "at_optimum", "closed_loop_optima", "closed_loop
 OPTIMUM_VARIABLES = ("closed_loop_orientation_deg", "closed_loop_sf_cpd")
 
 
-def _round(values: np.ndarray, step: float, origin: float = 0.0) -> np.ndarray:
-    return values if step <= 0 else origin + step * np.round((values - origin) / step)
+def _round(values: np.ndarray, step: float) -> np.ndarray:
+    return values if step <= 0 else step * np.round(values / step)
 
 
 def _rounded(ori: np.ndarray, sf: np.ndarray, lowest_sf: float, closed_loop) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +40,7 @@ def _rounded(ori: np.ndarray, sf: np.ndarray, lowest_sf: float, closed_loop) -> 
 
 def lattice_size(orientations, sfs, closed_loop) -> int:
     """How many distinct rounded optima a sweep over ``orientations`` x ``sfs`` can give: the most distinct
-    optima a closed-loop set is shown at."""
+    optima a closed-loop set is shown at. Values equal to 9 decimals count once."""
     ori = np.unique(np.asarray(orientations, dtype=float))
     sf = np.unique(np.asarray(sfs, dtype=float))
     o, f = _rounded(ori, sf, sf.min(), closed_loop)
