@@ -148,3 +148,24 @@ def test_a_singular_system_falls_back_to_the_pseudo_inverse():
     np.testing.assert_allclose(_solve(system[:1], rhs[:1]), [[1.0, 0.5]], rtol=1e-15)
     ill = np.array([[[1.0, 0.0], [0.0, 1e-17]]])              # not singular: solved, not cut by the pseudo-inverse
     np.testing.assert_allclose(_solve(ill, np.array([[1.0, 1.0]])), [[1.0, 1e17]], rtol=1e-15)
+
+
+def test_a_problem_whose_jacobian_is_not_finite_keeps_its_start_and_is_evaluated_once():
+    """Two copies of the linear problem; the second's Jacobian is NaN at its start. It keeps the start, does not
+    converge and is left out of every later iteration, while the first converges to p = 2 as alone."""
+    evaluate, jacobian, y = _slope_problem()
+    rows = []
+
+    def nan_for_the_second(p):
+        rows.append(p[:, 0].copy())
+        jac = jacobian(p)
+        jac[p[:, 0] == 7.0] = np.nan
+        return jac
+
+    params, sse, converged = _levenberg_marquardt(evaluate, nan_for_the_second, np.tile(y, (2, 1)),
+                                                  np.array([[5.0], [7.0]]), np.array([-np.inf]), np.array([np.inf]),
+                                                  50, np.zeros(2))
+    assert params[1, 0] == 7.0 and sse[1] == 14 * 25.0 and not converged[1]
+    assert params[0, 0] == pytest.approx(2.0, abs=1e-6) and converged[0]
+    assert [7.0 in r for r in rows] == [True] + [False] * (len(rows) - 1)
+    assert len(rows) > 1
