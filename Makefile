@@ -34,11 +34,13 @@ experiment: fetch
 	$(BIN)/v1lab run $(PROTOCOL) --model $(MODEL)
 
 # Mutation testing of the scientific core ([tool.mutmut] in pyproject.toml; not part of `make test`): one
-# worker, niced; MUTANTS narrows it to some modules, e.g. MUTANTS='v1lab.metrics.*'. See docs/testing.md.
+# worker (MUTATION_JOBS), niced; MUTANTS narrows it to some modules, e.g. MUTANTS='v1lab.metrics.*'. See
+# docs/testing.md.
 MUTANTS ?=
+MUTATION_JOBS ?= 1
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
-	OMP_NUM_THREADS=1 nice -n 15 $(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
+	OMP_NUM_THREADS=1 nice -n 15 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/python scripts/mutation_scores.py
 
 bench: fetch

@@ -4,7 +4,11 @@ score = killed / (killed + survived), timeouts counted as killed; mutants listed
 are left out (EQUIVALENT below), mutants no test reaches count as survivors, mutants not yet run are reported
 apart.
 
-Usage: python scripts/mutation_scores.py [--survivors]
+Usage: python scripts/mutation_scores.py [--survivors | --timeouts]
+
+--survivors adds the survivors' names to the table; --timeouts prints only the names of the mutants that timed out
+(counted as killed), to rerun them with one worker: mutmut run --max-children 1 $(python scripts/mutation_scores.py
+--timeouts).
 """
 
 import json
@@ -153,7 +157,7 @@ EQUIVALENT = {
     "v1lab.characterisation.layer.x__cone_optimum__mutmut_44",
     *(f"v1lab.characterisation.layer.x__identity__mutmut_{n}" for n in (16, 18, 23, 26, 42, 44, 63, 69)),
     *(f"v1lab.characterisation.layer.x_characterise_layer__mutmut_{n}" for n in (43, 45, 121, 148)),
-    *(f"v1lab.characterisation.layer.x__ratios__mutmut_{n}" for n in (2, 14, 18)),
+    *(f"v1lab.characterisation.layer.x__ratios__mutmut_{n}" for n in (2, 14, 18, 22, 24)),
     "v1lab.recording.receptive_field.x__module_rule__mutmut_76",
     "v1lab.recording.receptive_field.xǁ_CallTracerǁis_leaf_module__mutmut_3",
     *(f"v1lab.characterisation.cones.x_{f}__mutmut_{n}" for f, ns in (
@@ -184,8 +188,8 @@ def main(argv: list[str]) -> int:
     if not metas:
         print("v1lab: error: mutants/: no mutmut results, expected a `make mutation` run first", file=sys.stderr)
         return 2
-    print(f"{'module':<44}{'killed':>8}{'survived':>10}{'no tests':>10}{'equiv.':>8}{'not run':>9}{'score':>8}")
-    survivors, total = [], Counter()
+    lines = [f"{'module':<44}{'killed':>8}{'survived':>10}{'no tests':>10}{'equiv.':>8}{'not run':>9}{'score':>8}"]
+    survivors, timeouts, total = [], [], Counter()
     for meta in metas:
         module = meta.relative_to("mutants/src").as_posix()[:-len(".py.meta")].replace("/", ".")
         count = Counter()
@@ -194,19 +198,25 @@ def main(argv: list[str]) -> int:
             count["killed" if status == "timeout" else status] += 1
             if status in ("survived", "no tests", "suspicious"):
                 survivors.append(name)
+            elif status == "timeout":
+                timeouts.append(name)
         if not sum(count.values()):
             continue
         total.update(count)
         tested = count["killed"] + count["survived"] + count["no tests"] + count["suspicious"]
         score = f"{100 * count['killed'] / tested:.1f}%" if tested else "-"
-        print(f"{module:<44}{count['killed']:>8}{count['survived'] + count['suspicious']:>10}{count['no tests']:>10}"
-              f"{count['equivalent']:>8}{count['not run']:>9}{score:>8}")
+        lines.append(f"{module:<44}{count['killed']:>8}{count['survived'] + count['suspicious']:>10}"
+                     f"{count['no tests']:>10}{count['equivalent']:>8}{count['not run']:>9}{score:>8}")
     tested = total["killed"] + total["survived"] + total["no tests"] + total["suspicious"]
     if tested:
-        print(f"{'total':<44}{total['killed']:>8}{total['survived'] + total['suspicious']:>10}{total['no tests']:>10}"
-              f"{total['equivalent']:>8}{total['not run']:>9}{100 * total['killed'] / tested:>7.1f}%")
-    if "--survivors" in argv:
-        print("\n".join(sorted(survivors)))
+        lines.append(f"{'total':<44}{total['killed']:>8}{total['survived'] + total['suspicious']:>10}"
+                     f"{total['no tests']:>10}{total['equivalent']:>8}{total['not run']:>9}"
+                     f"{100 * total['killed'] / tested:>7.1f}%")
+    if "--timeouts" in argv:
+        lines = sorted(timeouts)
+    elif "--survivors" in argv:
+        lines += sorted(survivors)
+    print("\n".join(lines))
     return 0
 
 
