@@ -104,3 +104,17 @@ def test_phase_spacing_tolerance_and_errors():
         phase_harmonics([1.0, 2.0], [0.0, 180.0])
     with pytest.raises(AnalysisError, match=r"^`phases_deg`: expected 8 phases, got shape \(4,\)$"):
         phase_harmonics(np.ones(8), [0.0, 90.0, 180.0, 270.0])
+
+
+def test_an_f1_within_rounding_of_the_responses_is_0_on_either_side_of_1e_12():
+    """c (1 + e cos(phi - 40 deg)) at 8 phases has F1 = |c| e and largest |r| = |c| (1 + e). Each curve is judged
+    on its own responses, along the phase axis given: e = 2e-12 is kept and e = 5e-13 is 0 at c = 3 and -3; a flat
+    curve at 1000 has F1 0 exactly and modulation ratio 0, and beside it c = 1e-3, e = 1e-11 (F1 = 1e-14) is
+    kept."""
+    cells = [(3.0, 2e-12), (3.0, 5e-13), (-3.0, 2e-12), (-3.0, 5e-13), (1000.0, 0.0), (1e-3, 1e-11)]
+    r = np.array([c * (1 + e * np.cos(np.deg2rad(PHASES - 40.0))) for c, e in cells])
+    for values, axis in ((r, -1), (r.T, 0)):
+        f0, f1 = phase_harmonics(values, PHASES, axis=axis)
+        np.testing.assert_allclose(f1, [6e-12, 0.0, 6e-12, 0.0, 0.0, 1e-14], rtol=1e-3, atol=0.0)
+        assert f1[[1, 3, 4]].tolist() == [0.0, 0.0, 0.0]
+    assert modulation_ratio(r[4], PHASES) == 0.0

@@ -76,17 +76,13 @@ class Grid:
         return self.levels[dim].astype(float)
 
     def harmonics(self) -> tuple[np.ndarray, np.ndarray]:
-        """(F0, F1) over the last (phase) axis; F1 is NaN without a phase sweep of at least 3 phases.
-
-        F1 at or below 1e-12 of the largest response over phase is 0: the rounding of ``e^{-i phi}`` leaves
-        ~1e-16 of the response in the F1 of a phase-invariant response, which would read as a positive F1.
-        """
+        """(F0, F1) over the last (phase) axis (:func:`v1lab.metrics.phase_harmonics`); F1 is NaN without a phase
+        sweep of at least 3 phases."""
         phases = self.level("phase_deg")
         if phases.size < 3:
             f0 = self.values.mean(axis=-1)
             return f0, np.full_like(f0, np.nan)
-        f0, f1 = M.phase_harmonics(self.values, phases)
-        return f0, np.where(f1 <= 1e-12 * np.max(np.abs(self.values), axis=-1), 0.0, f1)
+        return M.phase_harmonics(self.values, phases)
 
 
 def components(f0: np.ndarray, f1: np.ndarray, blank: np.ndarray) -> np.ndarray:

@@ -26,6 +26,9 @@ def phase_harmonics(responses_over_phase, phases_deg=None, *, axis: int = -1):
 
     For phases evenly spaced over 360 deg this is the 0th and 2x the 1st DFT coefficient divided by N, the
     Brain-Score convention; a sinusoid :math:`a + b\cos(\phi - \phi_0)` gives :math:`F_0 = a`, :math:`F_1 = |b|`.
+    An :math:`F_1` at or below :math:`10^{-12} \max_k |r_k|` is returned as 0: the rounding of
+    :math:`e^{-i \phi_k}` leaves about :math:`10^{-16}` of the response in the :math:`F_1` of a phase-invariant
+    response, which would otherwise read as a (tiny) positive harmonic.
 
     Parameters
     ----------
@@ -58,6 +61,7 @@ def phase_harmonics(responses_over_phase, phases_deg=None, *, axis: int = -1):
             )
     f0 = r.mean(axis=-1)
     f1 = 2.0 / n * np.abs(np.sum(r * np.exp(-1j * phi), axis=-1))
+    f1 = np.where(f1 <= 1e-12 * np.max(np.abs(r), axis=-1), 0.0, f1)
     return (f0[()] if f0.ndim == 0 else f0), (f1[()] if f1.ndim == 0 else f1)
 
 
