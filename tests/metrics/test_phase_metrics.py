@@ -118,3 +118,15 @@ def test_an_f1_within_rounding_of_the_responses_is_0_on_either_side_of_1e_12():
         np.testing.assert_allclose(f1, [6e-12, 0.0, 6e-12, 0.0, 0.0, 1e-14], rtol=1e-3, atol=0.0)
         assert f1[[1, 3, 4]].tolist() == [0.0, 0.0, 0.0]
     assert modulation_ratio(r[4], PHASES) == 0.0
+
+
+def test_a_modulated_response_whose_mean_is_the_blank_has_no_ratio():
+    """1 + cos(phi) at 0, 90, 180 and 270 deg, written exactly (2, 1, 0, 1), over a blank of 1: F1 = 1 over
+    F0 - blank = 0 exactly is NaN, without a division warning (warnings are errors here); over a blank of 0.5 it
+    is 1 / 0.5 = 2."""
+    r = np.array([2.0, 1.0, 0.0, 1.0])
+    phases = np.array([0.0, 90.0, 180.0, 270.0])
+    assert phase_harmonics(r, phases)[0] == 1.0
+    assert np.isnan(modulation_ratio(r, phases, baseline=1.0))
+    assert np.isnan(modulation_ratio(np.stack([r, r]), phases, baseline=1.0)).all()
+    assert modulation_ratio(r, phases, baseline=0.5) == pytest.approx(2.0, rel=1e-12)
