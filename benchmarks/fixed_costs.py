@@ -14,14 +14,13 @@ timed, and the output says so.
 """
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from statsmodels.stats.multitest import multipletests
 
-from benchmarks._common import append_rows, now
+from benchmarks._common import append_rows, now, timed
 from benchmarks.fast_path import _machine, _model
 from v1lab.multitest import adjust_p_values
 from v1lab.recording import CentreUnitRecorder
@@ -35,12 +34,7 @@ FIELDS = ["date", "machine", "torch", "model", "step", "layer", "former", "prese
 
 
 def _best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timed(fn, torch.device("cpu"))[1] for _ in range(repeats))
 
 
 def run(layers=("relu", "layer1", "layer2", "layer3"), *, repeats=5, results=RESULTS) -> list[dict]:
